@@ -1,0 +1,38 @@
+# One-command set-up: `make demo` and `make test` each create .venv when missing,
+# install the pinned stack this machine needs, install the package in editable mode,
+# then run. A stamp file records what was installed, so a second run installs nothing.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+# Pins for this machine (x86_64, Python 3.11): torch and torchvision must come as this
+# pair from the local wheel store; pyproject.toml only declares loose lower bounds.
+TORCH_PINS := torch==2.14.1 torchvision==0.29.1
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test docs bench clean venv
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml setup.cfg Makefile
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q $(TORCH_PINS)
+	$(PIP) install -q -e '.[test,docs]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/skvideo-imb reproduce --out demo_output
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+docs: $(STAMP)
+	$(MAKE) -C docs html SPHINXOPTS="-W --keep-going" PYTHON=$(abspath $(PY))
+
+bench: $(STAMP)
+	$(PY) benchmarks/featurize.py
+	$(PY) benchmarks/train_speed.py
+
+clean:
+	rm -rf $(VENV) docs/_build docs/auto_examples docs/generated demo_output .pytest_cache

@@ -1,0 +1,11 @@
+"""skvideo_imb: imbalanced video classification as a scikit-learn problem.
+
+The method of Pouyanfar, Chen and Shyu (IEEE IRI 2018), *Deep Spatio-Temporal
+Representation Learning for Multi-Class Imbalanced Data Classification*, as estimators
+that compose in an :class:`imblearn.pipeline.Pipeline`.
+"""
+
+from ._version import __version__
+from .sampling import Clip, to_frames
+
+__all__ = ["Clip", "__version__", "to_frames"]

@@ -1,0 +1,393 @@
+"""Reading videos into RGB uint8 frames.
+
+A *video* is one of
+
+* a path (``str`` or :class:`os.PathLike`) to a video file that OpenCV/FFmpeg decodes;
+* a path to a folder of frame images, read in natural order (``frame2`` before
+  ``frame10``);
+* a uint8 array of shape ``(T, H, W, 3)`` (RGB) or ``(T, H, W)`` (grey).
+
+Everything returned is RGB uint8 ``(k, H, W, 3)``.  OpenCV hands out BGR; the one
+conversion lives in :func:`_bgr_to_rgb`.  Files are decoded sequentially and only the
+requested frames are kept, so memory is bounded by the number of frames asked for, not
+by the video's length.  Frame counts come from decoding, never from the container header
+alone (headers of real-world files are often wrong), and are memoised per file identity
+(path, size, modification time).
+"""
+
+import os
+import re
+from collections import OrderedDict
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+__all__ = ["IMAGE_EXTENSIONS", "VIDEO_EXTENSIONS", "check_video", "check_videos",
+           "count_frames", "file_identity", "read_frames", "video_name"]
+
+VIDEO_EXTENSIONS = frozenset({
+    ".avi", ".mp4", ".m4v", ".mkv", ".mov", ".webm", ".mpg", ".mpeg", ".wmv", ".flv",
+    ".3gp", ".ogv", ".ts",
+})
+IMAGE_EXTENSIONS = frozenset({
+    ".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm",
+})
+
+_COUNT_CACHE = OrderedDict()
+_COUNT_CACHE_SIZE = 100_000
+
+
+def _is_path(video):
+    return isinstance(video, (str, os.PathLike))
+
+
+def video_name(video):
+    """A short human-readable name of a video for error messages.
+
+    Parameters
+    ----------
+    video : str, path-like or ndarray
+        A video in any supported form.
+
+    Returns
+    -------
+    name : str
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvideo_imb.io import video_name
+    >>> video_name("clips/a.avi")
+    "video file 'clips/a.avi'"
+    >>> video_name(np.zeros((4, 8, 8, 3), dtype=np.uint8))
+    'array video of shape (4, 8, 8, 3)'
+    """
+    if _is_path(video):
+        kind = "frame folder" if os.path.isdir(video) else "video file"
+        return f"{kind} {os.fspath(video)!r}"
+    if isinstance(video, np.ndarray):
+        return f"array video of shape {video.shape}"
+    return f"video of type {type(video).__name__}"
+
+
+def _bgr_to_rgb(frame):
+    """The single place where OpenCV's BGR (or grey) becomes RGB."""
+    if frame.ndim == 2:
+        return cv2.cvtColor(frame, cv2.COLOR_GRAY2RGB)
+    if frame.shape[2] == 4:
+        return cv2.cvtColor(frame, cv2.COLOR_BGRA2RGB)
+    return cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+
+
+def _natural_key(name):
+    return [int(tok) if tok.isdigit() else tok.lower() for tok in re.split(r"(\d+)", name)]
+
+
+def _frame_files(folder):
+    files = sorted((p for p in Path(folder).iterdir()
+                    if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS),
+                   key=lambda p: _natural_key(p.name))
+    if not files:
+        raise ValueError(f"{video_name(folder)} contains no frame images "
+                         f"(looked for {', '.join(sorted(IMAGE_EXTENSIONS))}).")
+    return files
+
+
+def check_video(video):
+    """Validate one video and return it unchanged (paths as :class:`str`).
+
+    Arrays are checked for dtype, number of dimensions, channel count and length;
+    paths for existence.  Decoding problems are reported when frames are read.
+
+    Parameters
+    ----------
+    video : str, path-like or ndarray
+        A video in any supported form.
+
+    Returns
+    -------
+    video : str or ndarray
+        The same video; a path-like becomes a ``str``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If a path does not exist.
+    ValueError
+        If an array has the wrong dtype, shape or no frames.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvideo_imb.io import check_video
+    >>> check_video(np.zeros((2, 4, 4), dtype=np.uint8)).shape
+    (2, 4, 4)
+    >>> check_video(np.zeros((2, 4, 4, 3)))
+    Traceback (most recent call last):
+    ...
+    ValueError: array video of shape (2, 4, 4, 3) must have dtype uint8, got float64.
+    """
+    if _is_path(video):
+        path = os.fspath(video)
+        if not os.path.exists(path):
+            raise FileNotFoundError(f"video file or frame folder {path!r} does not exist.")
+        return path
+    if isinstance(video, np.ndarray):
+        name = video_name(video)
+        if video.dtype != np.uint8:
+            raise ValueError(f"{name} must have dtype uint8, got {video.dtype}.")
+        if video.ndim not in (3, 4):
+            raise ValueError(f"{name} must be (T, H, W, 3) RGB or (T, H, W) grey, "
+                             f"got {video.ndim} dimensions.")
+        if video.ndim == 4 and video.shape[3] != 3:
+            raise ValueError(f"{name} must have 3 (RGB) channels in its last axis, "
+                             f"got {video.shape[3]}.")
+        if video.shape[0] == 0:
+            raise ValueError(f"{name} has no frames.")
+        if min(video.shape[1:3]) == 0:
+            raise ValueError(f"{name} has empty frames.")
+        return video
+    raise TypeError(f"a video must be a path, a frame folder or a uint8 array, got "
+                    f"{type(video).__name__}.")
+
+
+def check_videos(X):
+    """Turn a collection of videos into a list of checked videos, without copying pixels.
+
+    Parameters
+    ----------
+    X : list, tuple, 1-D object array of videos, or uint8 ndarray (N, T, H, W[, 3])
+        The videos.  A 5-D (or 4-D grey) uint8 array is split into per-video views.
+
+    Returns
+    -------
+    videos : list
+        One entry per video, each validated with :func:`check_video`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvideo_imb.io import check_videos
+    >>> X = np.zeros((3, 5, 8, 8, 3), dtype=np.uint8)
+    >>> videos = check_videos(X)
+    >>> len(videos), videos[0].shape, np.shares_memory(videos[0], X)
+    (3, (5, 8, 8, 3), True)
+    """
+    if isinstance(X, np.ndarray) and X.dtype != object:
+        if X.dtype.kind == "U":
+            X = X.tolist()
+        elif X.ndim in (4, 5):
+            X = list(X)
+        else:
+            raise ValueError(
+                f"an array of videos must be uint8 with shape (N, T, H, W, 3) or "
+                f"(N, T, H, W), got dtype {X.dtype} and shape {X.shape}.")
+    elif _is_path(X):
+        raise TypeError("X must be a collection of videos; wrap a single video in a list.")
+    videos = list(X)
+    if not videos:
+        raise ValueError("X contains no videos.")
+    return [check_video(v) for v in videos]
+
+
+def file_identity(path):
+    """(absolute path, size in bytes, modification time in ns) of a file or folder.
+
+    Parameters
+    ----------
+    path : str or path-like
+
+    Returns
+    -------
+    identity : tuple of (str, int, int)
+
+    Examples
+    --------
+    >>> from skvideo_imb.io import file_identity
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "v.avi")
+    >>> _ = open(path, "wb").write(b"0123")
+    >>> file_identity(path)[1]
+    4
+    """
+    st = os.stat(path)
+    size = st.st_size
+    mtime = st.st_mtime_ns
+    if os.path.isdir(path):  # a frame folder changes when any of its files changes
+        stats = [p.stat() for p in Path(path).iterdir()
+                 if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS]
+        size = sum(s.st_size for s in stats)
+        mtime = max([mtime] + [s.st_mtime_ns for s in stats])
+    return (os.path.abspath(path), int(size), int(mtime))
+
+
+def _open_capture(path):
+    cap = cv2.VideoCapture(path)
+    if not cap.isOpened():
+        cap.release()
+        raise ValueError(f"{video_name(path)} could not be opened as a video "
+                         "(not a video, an unsupported codec, or a truncated/corrupt file).")
+    return cap
+
+
+def _decode_count(path):
+    cap = _open_capture(path)
+    try:
+        n = 0
+        while cap.grab():
+            n += 1
+    finally:
+        cap.release()
+    return n
+
+
+def count_frames(video):
+    """Number of frames of a video, from decoding (not from the container header).
+
+    Parameters
+    ----------
+    video : str, path-like or ndarray
+        A video in any supported form.
+
+    Returns
+    -------
+    n_frames : int
+
+    Raises
+    ------
+    ValueError
+        If the video cannot be decoded or has no decodable frame.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvideo_imb.io import count_frames
+    >>> count_frames(np.zeros((7, 4, 4, 3), dtype=np.uint8))
+    7
+    """
+    video = check_video(video)
+    if isinstance(video, np.ndarray):
+        return int(video.shape[0])
+    if os.path.isdir(video):
+        return len(_frame_files(video))
+    key = file_identity(video)
+    n = _COUNT_CACHE.get(key)
+    if n is None:
+        n = _decode_count(video)
+        if n == 0:
+            raise ValueError(f"{video_name(video)} has no decodable frames "
+                             "(empty, truncated or corrupt).")
+        _COUNT_CACHE[key] = n
+        if len(_COUNT_CACHE) > _COUNT_CACHE_SIZE:
+            _COUNT_CACHE.popitem(last=False)
+    return n
+
+
+def _check_indices(video, indices, n_total):
+    indices = np.asarray(indices)
+    if indices.ndim != 1 or (indices.size and indices.dtype.kind not in "iu"):
+        raise ValueError(f"frame indices must be a 1-D sequence of integers, got {indices!r}.")
+    indices = indices.astype(np.int64, copy=False)
+    if indices.size and (indices.min() < 0 or indices.max() >= n_total):
+        raise ValueError(f"frame indices {indices.min()}..{indices.max()} are out of range "
+                         f"for {video_name(video)}, which has {n_total} frames.")
+    return indices
+
+
+def _read_file_frames(path, wanted):
+    """Decode sequentially, keeping only the frames in ``wanted`` (sorted, unique)."""
+    cap = _open_capture(path)
+    frames = {}
+    try:
+        pos, last = 0, int(wanted[-1])
+        wanted_set = set(int(i) for i in wanted)
+        while pos <= last:
+            if not cap.grab():
+                break
+            if pos in wanted_set:
+                ok, frame = cap.retrieve()
+                if not ok or frame is None:
+                    break
+                frames[pos] = _bgr_to_rgb(frame)
+            pos += 1
+    finally:
+        cap.release()
+    missing = [i for i in wanted if int(i) not in frames]
+    if missing:
+        raise ValueError(f"{video_name(path)} could not decode frame {missing[0]} "
+                         f"(the file is truncated or corrupt).")
+    return frames
+
+
+def _read_folder_frames(folder, wanted):
+    files = _frame_files(folder)
+    frames = {}
+    for i in wanted:
+        image = cv2.imread(str(files[int(i)]), cv2.IMREAD_COLOR)
+        if image is None:
+            raise ValueError(f"{video_name(folder)}: frame image {files[int(i)].name!r} "
+                             "could not be decoded.")
+        frames[int(i)] = _bgr_to_rgb(image)
+    return frames
+
+
+def read_frames(video, indices=None):
+    """Read the requested frames of a video as RGB uint8.
+
+    Only the requested frames are kept in memory; a long file is decoded once,
+    sequentially, up to the last requested index.
+
+    Parameters
+    ----------
+    video : str, path-like or ndarray
+        A video file, a folder of frame images, or a uint8 array ``(T, H, W, 3)`` RGB
+        or ``(T, H, W)`` grey.
+    indices : array-like of int, default=None
+        Frame indices, in any order and possibly repeated.  ``None`` reads every frame.
+
+    Returns
+    -------
+    frames : ndarray of shape (len(indices), H, W, 3), dtype uint8
+        RGB frames in the order of ``indices``.  For array videos in RGB this is a
+        fancy-indexed copy of the requested frames only.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the path does not exist.
+    ValueError
+        If the video cannot be decoded, has no frames, frames of different sizes, or
+        an index is out of range.  The message names the video.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvideo_imb.io import read_frames
+    >>> grey = np.arange(3 * 2 * 2, dtype=np.uint8).reshape(3, 2, 2)
+    >>> read_frames(grey, [2, 0]).shape
+    (2, 2, 2, 3)
+    """
+    video = check_video(video)
+    if indices is None:
+        indices = np.arange(count_frames(video))
+    if isinstance(video, np.ndarray):
+        indices = _check_indices(video, indices, video.shape[0])
+        frames = video[indices]
+        if frames.ndim == 3:
+            frames = np.repeat(frames[..., None], 3, axis=-1)
+        return frames
+    n_total = count_frames(video)
+    indices = _check_indices(video, indices, n_total)
+    if indices.size == 0:
+        raise ValueError(f"no frame indices requested from {video_name(video)}.")
+    wanted = np.unique(indices)
+    if os.path.isdir(video):
+        by_index = _read_folder_frames(video, wanted)
+    else:
+        by_index = _read_file_frames(video, wanted)
+    shapes = {f.shape for f in by_index.values()}
+    if len(shapes) > 1:
+        raise ValueError(f"{video_name(video)} has frames of different sizes: "
+                         f"{sorted(shapes)}.")
+    return np.stack([by_index[int(i)] for i in indices])

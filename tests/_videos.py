@@ -1,0 +1,27 @@
+"""Helpers for tests: real video files written with OpenCV."""
+
+import cv2
+import numpy as np
+
+
+def write_video(path, frames, fourcc="MJPG", fps=10):
+    """Write RGB uint8 frames (T, H, W, 3) to ``path`` with OpenCV; return ``str(path)``."""
+    frames = np.asarray(frames)
+    height, width = frames.shape[1:3]
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), fps, (width, height))
+    assert writer.isOpened(), f"OpenCV cannot write {path} with {fourcc}"
+    for frame in frames:
+        writer.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+    writer.release()
+    return str(path)
+
+
+def gradient_video(n_frames=12, height=24, width=32):
+    """Frames whose brightness encodes the frame index (robust to lossy codecs)."""
+    levels = np.linspace(20, 235, n_frames).astype(np.uint8)
+    frames = np.empty((n_frames, height, width, 3), dtype=np.uint8)
+    frames[:] = levels[:, None, None, None]
+    frames[..., 0] = np.clip(frames[..., 0].astype(int) + 10, 0, 255)  # a red tint
+    return frames
+
+

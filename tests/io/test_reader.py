@@ -1,0 +1,202 @@
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from _videos import write_video
+from skvideo_imb.io import (check_video, check_videos, count_frames, file_identity,
+                            read_frames, video_name)
+from skvideo_imb.io import _reader
+
+
+def _brightness(frames):
+    return frames.reshape(len(frames), -1).mean(axis=1)
+
+
+@pytest.mark.parametrize("fixture", ["avi_path", "mp4_path"])
+def test_read_file_counts_and_rgb_order(request, fixture, video_frames):
+    path = request.getfixturevalue(fixture)
+    assert count_frames(path) == len(video_frames)
+    frames = read_frames(path)
+    assert frames.dtype == np.uint8 and frames.shape == video_frames.shape
+    # Lossy codecs: compare brightness, and that red (tinted) is channel 0, i.e. RGB.
+    np.testing.assert_allclose(_brightness(frames), _brightness(video_frames), atol=6)
+    assert (frames[..., 0].astype(int) - frames[..., 2].astype(int)).mean() > 4
+
+
+def test_read_selected_indices_in_requested_order(avi_path, video_frames):
+    all_frames = read_frames(avi_path)
+    some = read_frames(avi_path, [7, 2, 2, 11])
+    np.testing.assert_array_equal(some, all_frames[[7, 2, 2, 11]])
+
+
+def test_only_requested_frames_are_converted(avi_path, monkeypatch):
+    calls = []
+    real = _reader._bgr_to_rgb
+    monkeypatch.setattr(_reader, "_bgr_to_rgb", lambda f: calls.append(1) or real(f))
+    read_frames(avi_path, [3, 5])
+    assert len(calls) == 2
+
+
+def test_count_comes_from_decoding_not_header(avi_path, monkeypatch):
+    real_capture = cv2.VideoCapture
+
+    class LyingCapture:
+        def __init__(self, path):
+            self._cap = real_capture(path)
+
+        def get(self, prop):  # the header claims 1000 frames
+            return 1000 if prop == cv2.CAP_PROP_FRAME_COUNT else self._cap.get(prop)
+
+        def __getattr__(self, name):
+            return getattr(self._cap, name)
+
+    monkeypatch.setattr(_reader.cv2, "VideoCapture", LyingCapture)
+    _reader._COUNT_CACHE.clear()
+    assert count_frames(avi_path) == 12
+
+
+def test_frame_count_is_memoised_per_file_identity(avi_path, monkeypatch):
+    _reader._COUNT_CACHE.clear()
+    count_frames(avi_path)
+    monkeypatch.setattr(_reader, "_decode_count", lambda p: pytest.fail("decoded twice"))
+    assert count_frames(avi_path) == 12
+    assert file_identity(avi_path) in _reader._COUNT_CACHE
+
+
+def test_frame_folder_natural_order(tmp_path, video_frames):
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    for i, frame in enumerate(video_frames):
+        cv2.imwrite(str(folder / f"frame{i}.png"), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+    (folder / "notes.txt").write_text("not a frame")
+    assert count_frames(folder) == len(video_frames)
+    np.testing.assert_array_equal(read_frames(folder), video_frames)  # png is lossless
+    np.testing.assert_array_equal(read_frames(str(folder), [10, 2]), video_frames[[10, 2]])
+
+
+def test_arrays_rgb_and_grey():
+    rgb = np.random.RandomState(0).randint(0, 256, (5, 4, 6, 3)).astype(np.uint8)
+    np.testing.assert_array_equal(read_frames(rgb, [4, 0]), rgb[[4, 0]])
+    grey = rgb[..., 0].copy()
+    out = read_frames(grey)
+    assert out.shape == (5, 4, 6, 3)
+    np.testing.assert_array_equal(out[..., 1], grey)
+    assert count_frames(grey) == 5
+
+
+def test_check_videos_forms_without_copy(avi_path):
+    X5 = np.zeros((3, 4, 8, 8, 3), dtype=np.uint8)
+    videos = check_videos(X5)
+    assert len(videos) == 3 and all(np.shares_memory(v, X5) for v in videos)
+    assert check_videos([Path(avi_path), avi_path]) == [avi_path, avi_path]
+    obj = np.empty(2, dtype=object)
+    obj[0], obj[1] = X5[0], avi_path
+    assert len(check_videos(obj)) == 2
+    assert check_videos(np.array([avi_path])) == [avi_path]
+
+
+@pytest.mark.parametrize("X, error, match", [
+    ([], ValueError, "no videos"),
+    ("a.avi", TypeError, "wrap a single video"),
+    (np.zeros((3, 4, 4), dtype=np.float32), ValueError, "uint8 with shape"),
+])
+def test_check_videos_bad_containers(X, error, match):
+    with pytest.raises(error, match=match):
+        check_videos(X)
+
+
+# ---------------------------------------------------------------- bad input, named
+
+
+def test_missing_file(tmp_path):
+    path = str(tmp_path / "missing.avi")
+    with pytest.raises(FileNotFoundError, match="missing.avi"):
+        read_frames(path)
+
+
+def test_not_a_video(tmp_path):
+    path = tmp_path / "notes.avi"
+    path.write_bytes(b"this is plain text, not a video" * 100)
+    with pytest.raises(ValueError, match="notes.avi"):
+        count_frames(path)
+
+
+def test_truncated_file(tmp_path, video_frames):
+    path = write_video(tmp_path / "cut.mp4", video_frames, "mp4v")
+    data = Path(path).read_bytes()
+    Path(path).write_bytes(data[: len(data) // 2])
+    with pytest.raises(ValueError, match="cut.mp4"):
+        read_frames(path)
+
+
+def test_empty_file(tmp_path):
+    path = tmp_path / "empty.avi"
+    path.write_bytes(b"")
+    with pytest.raises(ValueError, match="empty.avi"):
+        count_frames(path)
+
+
+def test_video_with_zero_frames(tmp_path):
+    path = tmp_path / "zero.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10, (32, 24))
+    writer.release()
+    with pytest.raises(ValueError, match="zero.avi"):
+        read_frames(path)
+
+
+def test_index_out_of_range_names_video(avi_path):
+    with pytest.raises(ValueError, match="gradient.avi.*12 frames"):
+        read_frames(avi_path, [12])
+    with pytest.raises(ValueError, match="out of range"):
+        read_frames(np.zeros((3, 4, 4), np.uint8), [-1])
+
+
+def test_empty_folder(tmp_path):
+    (tmp_path / "nothing").mkdir()
+    (tmp_path / "nothing" / "readme.txt").write_text("x")
+    with pytest.raises(ValueError, match="nothing.*no frame images"):
+        read_frames(tmp_path / "nothing")
+
+
+def test_corrupt_frame_image(tmp_path, video_frames):
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    cv2.imwrite(str(folder / "0001.png"), video_frames[0])
+    (folder / "0002.png").write_bytes(b"not a png")
+    with pytest.raises(ValueError, match="0002.png"):
+        read_frames(folder)
+
+
+def test_folder_frames_of_different_sizes(tmp_path):
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    cv2.imwrite(str(folder / "1.png"), np.zeros((8, 8, 3), np.uint8))
+    cv2.imwrite(str(folder / "2.png"), np.zeros((9, 8, 3), np.uint8))
+    with pytest.raises(ValueError, match="different sizes"):
+        read_frames(folder)
+
+
+@pytest.mark.parametrize("array, match", [
+    (np.zeros((4, 8, 8, 3), dtype=np.float32), "dtype uint8"),
+    (np.zeros((8, 8), dtype=np.uint8), "got 2 dimensions"),
+    (np.zeros((2, 4, 8, 8, 3), dtype=np.uint8), "got 5 dimensions"),
+    (np.zeros((4, 8, 8, 4), dtype=np.uint8), "3 \\(RGB\\) channels"),
+    (np.zeros((0, 8, 8, 3), dtype=np.uint8), "no frames"),
+])
+def test_bad_arrays_named(array, match):
+    with pytest.raises(ValueError, match=match) as info:
+        read_frames(array)
+    assert "array video of shape" in str(info.value)
+
+
+def test_unsupported_type():
+    with pytest.raises(TypeError, match="must be a path"):
+        check_video(42)
+
+
+def test_video_name_forms(tmp_path):
+    assert "frame folder" in video_name(tmp_path)
+    assert video_name(os.path.join("x", "a.avi")).startswith("video file")

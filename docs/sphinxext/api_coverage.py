@@ -15,7 +15,8 @@ from sphinx.util import logging
 logger = logging.getLogger(__name__)
 
 PUBLIC_MODULES = ("skvideo_imb", "skvideo_imb.sampling", "skvideo_imb.datasets",
-                  "skvideo_imb.io", "skvideo_imb.features", "skvideo_imb.models")
+                  "skvideo_imb.io", "skvideo_imb.features", "skvideo_imb.models",
+                  "skvideo_imb.experiments")
 IGNORED = {"__version__"}
 
 _CURRENT = re.compile(r"^\.\. currentmodule:: (\S+)")

@@ -20,10 +20,10 @@ BLUE, ORANGE, GREEN, GREY = "#dbe9f6", "#fde3c8", "#d9f0d3", "#eeeeee"
 def box(ax, x, y, w, h, title, body, color):
     ax.add_patch(FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0.02,rounding_size=0.08",
                                 fc=color, ec="#444444", lw=1.0))
-    ax.text(x + w / 2, y + h - 0.17, title, ha="center", va="top", fontsize=10.5,
+    ax.text(x + w / 2, y + h - 0.17, title, ha="center", va="top", fontsize=13,
             weight="bold")
-    ax.text(x + w / 2, y + h - 0.50 - 0.25 * title.count("\n"), body, ha="center", va="top", fontsize=8.6,
-            linespacing=1.45)
+    ax.text(x + w / 2, y + h - 0.55 - 0.3 * title.count("\n"), body, ha="center", va="top",
+            fontsize=10.5, linespacing=1.4)
 
 
 def arrow(ax, start, end, label=None, dashed=False):
@@ -37,47 +37,50 @@ def arrow(ax, start, end, label=None, dashed=False):
 def main():
     plt.rcParams["svg.fonttype"] = "none"  # keep text as text: small, crisp, searchable
     plt.rcParams["font.family"] = "DejaVu Sans"
-    fig, ax = plt.subplots(figsize=(10.5, 4.6))
+    fig, ax = plt.subplots(figsize=(10.5, 5.7))
     ax.set_xlim(0, 10.5)
-    ax.set_ylim(0, 4.6)
+    ax.set_ylim(0, 5.7)
     ax.axis("off")
 
     # Top row: the pipeline.
-    box(ax, 0.1, 2.55, 1.75, 1.75, "Videos X",
-        "files, frame folders,\nuint8 arrays\n(T frames each)", GREY)
-    box(ax, 2.35, 2.55, 2.45, 1.75, "SpatioTemporal-\nOverSampler",
-        "fit only, \u2308\u03b4 / n\u2c7c\u2309 clips per video\nRandDown / UpSample \u2192 \u03b1 frames\n"
-        "RandAug: one draw per clip", ORANGE)
-    box(ax, 5.3, 2.55, 2.2, 1.75, "InceptionFeaturizer",
-        "\u03b1 frames \u2192 299\u00d7299\nInceptionV3, last pool\n2048 per frame\n"
-        "(cached on disk)", BLUE)
-    box(ax, 8.0, 2.55, 2.4, 1.75, "ResBiLSTMClassifier",
-        "(n, \u03b1 \u00d7 2048)\nfolded to (n, \u03b1, 2048)\nskorch / PyTorch\n"
-        "see below", GREEN)
-    arrow(ax, (1.9, 3.55), (2.3, 3.55))
-    arrow(ax, (4.85, 3.55), (5.25, 3.55), "clips")
-    arrow(ax, (7.55, 3.55), (7.95, 3.55))
+    top, height = 3.15, 2.45
+    box(ax, 0.05, top, 1.75, height, "Videos X",
+        "files,\nframe folders,\nuint8 arrays\n(T frames each)", GREY)
+    box(ax, 2.2, top, 2.55, height, "SpatioTemporal-\nOverSampler",
+        "fit only\n\u2308\u03b4 / n\u2c7c\u2309 clips per video\nRandDown / UpSample\n"
+        "RandAug per clip", ORANGE)
+    box(ax, 5.15, top, 2.45, height, "Inception-\nFeaturizer",
+        "\u03b1 frames, 299\u00d7299\nInceptionV3 pool\n2048 per frame\ncached on disk",
+        BLUE)
+    box(ax, 8.0, top, 2.45, height, "ResBiLSTM-\nClassifier",
+        "(n, \u03b1 \u00d7 2048)\n\u2192 (n, \u03b1, 2048)\nskorch / PyTorch\n"
+        "(module below)", GREEN)
+    mid = top + height / 2
+    arrow(ax, (1.85, mid), (2.15, mid))
+    arrow(ax, (4.8, mid), (5.1, mid), "clips")
+    arrow(ax, (7.65, mid), (7.95, mid))
     # Predict path bypasses the oversampler.
-    ax.plot([1.0, 1.0, 6.4], [2.5, 2.25, 2.25], color="#777777", lw=1.0, ls="--")
-    ax.add_patch(FancyArrowPatch((6.4, 2.25), (6.4, 2.52), arrowstyle="-|>", mutation_scale=12,
-                                 lw=1.0, color="#777777", linestyle="--"))
-    ax.text(3.6, 1.98, "predict: \u03b1 evenly spaced frames, no oversampling", ha="center",
-            fontsize=8, style="italic", color="#555555")
+    ax.plot([0.9, 0.9, 6.35], [top - 0.05, top - 0.35, top - 0.35], color="#777777", lw=1.0,
+            ls="--")
+    ax.add_patch(FancyArrowPatch((6.35, top - 0.35), (6.35, top - 0.02), arrowstyle="-|>",
+                                 mutation_scale=12, lw=1.0, color="#777777", linestyle="--"))
+    ax.text(3.6, top - 0.72, "predict: \u03b1 evenly spaced frames, no oversampling",
+            ha="center", fontsize=10, style="italic", color="#555555")
 
     # Bottom row: the temporal module.
-    layers = [("BiLSTM 1", "2 \u00d7 1024\n+ input (residual)"),
-              ("BiLSTM 2", "2 \u00d7 1024\n+ input (residual)"),
-              ("last step", "BatchNorm"),
+    layers = [("BiLSTM 1", "2 \u00d7 1024\n+ its input"),
+              ("BiLSTM 2", "2 \u00d7 1024\n+ its input"),
+              ("last step", "batch norm"),
               ("FC 1024", "ReLU,\ndropout 0.5"),
               ("FC", "one output\nper class")]
-    x0, w, gap = 0.55, 1.55, 0.45
+    x0, w, gap = 0.05, 1.75, 0.42
     for i, (title, body) in enumerate(layers):
         x = x0 + i * (w + gap)
-        box(ax, x, 0.15, w, 1.3, title, body, GREEN)
+        box(ax, x, 0.05, w, 1.45, title, body, GREEN)
         if i:
-            arrow(ax, (x - gap + 0.03, 0.8), (x - 0.03, 0.8))
-    ax.text(0.1, 1.62, "ResBiLSTM module (paper's sizes)", fontsize=9, weight="bold",
-            color="#2f6b2f")
+            arrow(ax, (x - gap + 0.03, 0.75), (x - 0.03, 0.75))
+    ax.text(0.05, 1.68, "ResBiLSTM module (the paper's sizes; residual: input added to output)",
+            fontsize=10.5, weight="bold", color="#2f6b2f")
     fig.savefig(OUT, bbox_inches="tight", metadata={"Date": None})
     print(f"wrote {OUT} ({OUT.stat().st_size} bytes)")
 

@@ -6,6 +6,6 @@ that compose in an :class:`imblearn.pipeline.Pipeline`.
 """
 
 from ._version import __version__
-from .sampling import Clip, to_frames
+from .sampling import Clip, SpatioTemporalOverSampler, to_frames
 
-__all__ = ["Clip", "__version__", "to_frames"]
+__all__ = ["Clip", "SpatioTemporalOverSampler", "__version__", "to_frames"]

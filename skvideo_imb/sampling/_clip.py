@@ -1,13 +1,20 @@
 """Clips: lazy synthetic videos, and turning any video or clip into pixels."""
 
+import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..io import check_video, count_frames, evenly_spaced_indices, read_frames, video_name
+from ..io import (check_video, count_frames, evenly_spaced_indices, rand_down_indices,
+                  read_frames, video_name)
 from ._augment import Augmentation
 
 __all__ = ["Clip", "to_frames"]
+
+
+def _selection_rng(seed):
+    """The RandomState that a lazy clip's RandDown draws from, given its ``seed``."""
+    return np.random.RandomState(np.random.PCG64(np.random.SeedSequence(seed)))
 
 
 @dataclass(frozen=True, eq=False)
@@ -20,19 +27,35 @@ class Clip:
     :class:`~skvideo_imb.SpatioTemporalOverSampler` emits, and are valid videos for
     :class:`~skvideo_imb.InceptionFeaturizer` and :func:`to_frames`.
 
+    A clip is either *concrete* (``indices`` given) or *lazy* (``indices=None``, with
+    ``n_frames`` and optionally ``seed``): a lazy clip chooses its frames only when its
+    pixels are needed, because choosing them needs the video's frame count, which for a
+    file means decoding it.  :meth:`resolve` turns a lazy clip into the equivalent
+    concrete one, deterministically.
+
     Parameters
     ----------
     video : str or ndarray
         The source video (a file path, a frame folder, or a uint8 array).
-    indices : tuple of int
+    indices : tuple of int or None, default=None
         Frame indices into the source video, one per output frame (length α).
+        ``None`` makes a lazy clip.
     augmentation : Augmentation or None, default=None
         Spatial augmentation applied to every frame; ``None`` means none.
+    n_frames : int or None, default=None
+        Number of frames of the clip (α).  Required for a lazy clip; for a concrete
+        clip it defaults to, and must equal, ``len(indices)``.
+    seed : int or None, default=None
+        Lazy clips only.  ``None`` selects α evenly spaced frames (the deterministic
+        test-time selection, :func:`~skvideo_imb.io.evenly_spaced_indices`); a
+        non-negative int selects them with the paper's RandDown
+        (:func:`~skvideo_imb.io.rand_down_indices`, UpSample for short videos), drawing
+        from ``RandomState(PCG64(SeedSequence(seed)))``.
 
     Attributes
     ----------
     n_frames : int
-        Number of frames of the clip (``len(indices)``).
+        Number of frames of the clip.
 
     Examples
     --------
@@ -43,33 +66,90 @@ class Clip:
     >>> clip = Clip(video, (0, 4, 9), Augmentation(brightness=1.2))
     >>> clip.n_frames, clip.to_frames().shape
     (3, (3, 8, 8, 3))
+
+    A lazy clip picks its frames when asked, the same ones every time:
+
+    >>> lazy = Clip(video, n_frames=4, seed=7)
+    >>> lazy.indices is None, lazy.resolve().indices == lazy.resolve().indices
+    (True, True)
+    >>> Clip(video, n_frames=5).resolve().indices
+    (1, 3, 5, 7, 9)
     """
 
     video: object
-    indices: tuple
+    indices: tuple = None
     augmentation: Augmentation = field(default=None)
+    n_frames: int = None
+    seed: int = None
 
     def __post_init__(self):
-        indices = tuple(int(i) for i in np.asarray(self.indices, dtype=np.int64).ravel())
-        if not indices:
-            raise ValueError("a clip needs at least one frame index.")
-        object.__setattr__(self, "indices", indices)
         if self.augmentation is not None and not isinstance(self.augmentation, Augmentation):
             raise TypeError("augmentation must be an Augmentation or None, got "
                             f"{type(self.augmentation).__name__}.")
+        if self.indices is not None:
+            indices = tuple(int(i) for i in np.asarray(self.indices, dtype=np.int64).ravel())
+            if not indices:
+                raise ValueError("a clip needs at least one frame index.")
+            if self.n_frames is not None and int(self.n_frames) != len(indices):
+                raise ValueError(f"n_frames={self.n_frames} does not match the "
+                                 f"{len(indices)} frame indices given.")
+            if self.seed is not None:
+                raise ValueError("a clip takes either concrete indices or a selection "
+                                 "seed, not both.")
+            object.__setattr__(self, "indices", indices)
+            object.__setattr__(self, "n_frames", len(indices))
+            return
+        if (self.n_frames is None or isinstance(self.n_frames, bool)
+                or not isinstance(self.n_frames, numbers.Integral) or self.n_frames < 1):
+            raise ValueError("a lazy clip (indices=None) needs n_frames, an int >= 1, "
+                             f"got {self.n_frames!r}.")
+        object.__setattr__(self, "n_frames", int(self.n_frames))
+        if self.seed is not None:
+            if (isinstance(self.seed, bool) or not isinstance(self.seed, numbers.Integral)
+                    or self.seed < 0):
+                raise ValueError(f"seed must be None or an int >= 0, got {self.seed!r}.")
+            object.__setattr__(self, "seed", int(self.seed))
 
     @property
-    def n_frames(self):
-        return len(self.indices)
+    def is_lazy(self):
+        """Whether the frame indices are still to be chosen (``indices is None``)."""
+        return self.indices is None
+
+    def resolve(self):
+        """The concrete clip: same video and augmentation, frame indices chosen.
+
+        A concrete clip returns itself.  A lazy clip counts the video's frames
+        (:func:`~skvideo_imb.io.count_frames`, memoised per file) and selects
+        ``n_frames`` of them as described for ``seed``; the result is the same on every
+        call and in every process.
+
+        Returns
+        -------
+        clip : Clip
+            A clip with ``indices`` set and ``seed`` None.
+        """
+        if self.indices is not None:
+            return self
+        n_total = count_frames(self.video)
+        if self.seed is None:
+            indices = evenly_spaced_indices(n_total, self.n_frames)
+        else:
+            indices = rand_down_indices(n_total, self.n_frames, _selection_rng(self.seed))
+        return Clip(self.video, indices, self.augmentation)
 
     def to_frames(self):
         """The clip's pixels: RGB uint8 of shape ``(n_frames, H, W, 3)``."""
-        frames = read_frames(self.video, self.indices)
-        if self.augmentation is not None:
-            frames = self.augmentation.apply(frames)
+        clip = self.resolve()
+        frames = read_frames(clip.video, clip.indices)
+        if clip.augmentation is not None:
+            frames = clip.augmentation.apply(frames)
         return frames
 
     def __repr__(self):
+        if self.indices is None:
+            selection = ("evenly spaced" if self.seed is None else f"seed={self.seed}")
+            return (f"Clip({video_name(self.video)}, n_frames={self.n_frames}, "
+                    f"{selection}, augmentation={self.augmentation})")
         idx = self.indices if len(self.indices) <= 6 else (
             f"({self.indices[0]}, {self.indices[1]}, ..., {self.indices[-1]})")
         return f"Clip({video_name(self.video)}, indices={idx}, augmentation={self.augmentation})"

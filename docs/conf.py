@@ -23,6 +23,7 @@ and development machines have no internet access besides package registries, so:
 """
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -95,8 +96,39 @@ def _skip_foreign_members(app, what, name, obj, skip, options):
     return True
 
 
+# numpydoc's shape specs name fitted attributes, e.g. "ndarray of shape
+# (n_samples, n_frames * n_frame_features_)".  In reStructuredText a bare word ending in
+# "_" is a hyperlink reference, which fails the build; escape that underscore in shape
+# specs (outside literals) so docstrings can keep the numpydoc convention.
+_SHAPE_ATTRIBUTE = re.compile(r"(?<![`\\\w])([A-Za-z]\w*?)_(?=[,)\s*])")
+
+
+def _escape_shape_attributes(app, what, name, obj, options, lines):
+    for i, line in enumerate(lines):
+        if "shape (" not in line or "``" in line:
+            continue
+        lines[i] = _SHAPE_ATTRIBUTE.sub(r"\1\\_", line)
+
+
+# Labels that scikit-learn's and imbalanced-learn's own docstrings (inherited by our
+# estimators: score, fit, predict ...) refer to.  Online, intersphinx resolves them; in
+# an offline build (no inventories) they cannot resolve and are shown as plain text
+# instead of failing the build.  Unresolved references to anything else still warn.
+FOREIGN_LABELS = {"metadata_routing", "accuracy_score", "glossary", "sample_weight",
+                  "set_output", "metadata_routing_models"}
+
+
+def _foreign_labels_as_text(app, env, node, contnode):
+    """Resolve a foreign label to its bare text (offline only), so nothing warns."""
+    if DOCS_OFFLINE and node.get("reftype") == "ref" and node.get("reftarget") in FOREIGN_LABELS:
+        return contnode
+    return None
+
+
 def setup(app):
     app.connect("autodoc-skip-member", _skip_foreign_members)
+    app.connect("autodoc-process-docstring", _escape_shape_attributes)
+    app.connect("missing-reference", _foreign_labels_as_text)
 
 
 # numpydoc renders the Parameters/Returns/Examples sections.  The class template lists

@@ -100,10 +100,10 @@ X_train, X_test, y_train, y_test = train_test_split(
     X, y, test_size=0.3, stratify=y, random_state=0)
 
 pipe = make_video_pipeline(
-    n_frames=8,
+    n_frames=6,
     featurizer={"weights": None, "image_size": 75,
                 "cache": os.path.join(root, "_feature_cache")},
-    classifier={"hidden_size": 32, "fc_size": 32, "max_epochs": 40},
+    classifier={"hidden_size": 32, "fc_size": 32, "max_epochs": 30},
     random_state=0,
 )
 pipe.fit(X_train, y_train)

@@ -3,14 +3,14 @@
 Bringing your own videos (and UCF101)
 ========================================
 
-Real data usually arrives as files on disk, one folder per class.  This example
-builds such a folder — with synthetic videos, so it runs anywhere — loads it with
-:func:`~skvideo_imb.datasets.load_video_folder`, looks at a few frames, fits the
-paper's pipeline on the file paths, and ends with the code for the imbalanced UCF101
-protocol, which runs only when the data set is on disk.
+Real data usually arrives as files on disk, one folder per class.  This
+example builds such a folder — with synthetic videos, so it runs anywhere —
+loads it with :func:`~skvideo_imb.datasets.load_video_folder`, looks at a few
+frames, fits the paper's pipeline on the file paths, and ends with the code for
+the imbalanced UCF101 protocol, which runs only when the data set is on disk.
 
-Nothing here is specific to synthetic data: point ``root`` at your own folder and the
-rest of the script is unchanged.
+Nothing here is specific to synthetic data: point ``root`` at your own folder
+and the rest of the script is unchanged.
 """
 
 # %%
@@ -29,21 +29,22 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from skvideo_imb import to_frames
-from skvideo_imb.datasets import load_video_folder, make_synthetic_videos
+from skvideo_imb.datasets import (load_video_folder,
+                                  make_synthetic_videos)
 from skvideo_imb.io import count_frames
 
 root = tempfile.mkdtemp(prefix="my_videos_")
-make_synthetic_videos({"brighten": 10, "darken": 4}, n_frames=(14, 24),
-                      frame_size=(48, 48), directory=root, video_format="avi",
-                      random_state=0)
-make_synthetic_videos({"checkerboard": 5}, n_frames=(14, 24), frame_size=(48, 48),
-                      directory=root, video_format="frames", random_state=1)
+size_kw = dict(n_frames=(14, 24), frame_size=(48, 48))
+make_synthetic_videos({"brighten": 10, "darken": 4}, **size_kw,
+                      directory=root, video_format="avi")
+make_synthetic_videos({"checkerboard": 5}, **size_kw, random_state=1,
+                      directory=root, video_format="frames")
 with open(os.path.join(root, "checkerboard", "README.txt"), "w") as f:
     f.write("not a video: ignored by load_video_folder\n")
 
 for class_name in sorted(os.listdir(root)):
     entries = sorted(os.listdir(os.path.join(root, class_name)))
-    print(f"{class_name + '/':14s}", ", ".join(entries[:3]), "..." if len(entries) > 3 else "")
+    print(f"{class_name + '/':14s}", ", ".join(entries[:3]), "...")
 
 # %%
 # Loading it
@@ -56,7 +57,7 @@ data = load_video_folder(root)
 X, y = data.videos, data.target
 print(f"{len(X)} videos, classes {data.target_names.tolist()}")
 print("per class:", dict(Counter(y.tolist())))
-print("first:", os.path.relpath(X[0], root), "| last:", os.path.relpath(X[-1], root))
+print("first:", os.path.relpath(X[0], root))
 
 # %%
 # Videos differ in length; :func:`~skvideo_imb.io.count_frames` decodes to count them
@@ -69,7 +70,8 @@ print("frames per video: min", min(lengths), "max", max(lengths))
 
 n_show = 6
 examples = [X[list(y).index(name)] for name in data.target_names]
-fig, axes = plt.subplots(len(examples), n_show, figsize=(1.6 * n_show, 1.8 * len(examples)))
+fig, axes = plt.subplots(len(examples), n_show,
+                         figsize=(1.6 * n_show, 1.8 * len(examples)))
 for row, (video, name) in enumerate(zip(examples, data.target_names)):
     frames = to_frames(video, n_frames=n_show)
     for col, frame in enumerate(frames):
@@ -99,21 +101,23 @@ from skvideo_imb import make_video_pipeline
 X_train, X_test, y_train, y_test = train_test_split(
     X, y, test_size=0.3, stratify=y, random_state=0)
 
+cache_dir = tempfile.mkdtemp(prefix="feature_cache_")
 pipe = make_video_pipeline(
     n_frames=6,
     featurizer={"weights": None, "image_size": 75,
-                "cache": os.path.join(root, "_feature_cache")},
+                "cache": cache_dir},
     classifier={"hidden_size": 32, "fc_size": 32, "max_epochs": 30},
     random_state=0,
 )
 pipe.fit(X_train, y_train)
-print(classification_report(y_test, pipe.predict(X_test), zero_division=0))
+y_pred = pipe.predict(X_test)
+print(classification_report(y_test, y_pred, zero_division=0))
 
 # %%
 # With random backbone weights and a dozen training videos the scores mean little;
 # the point is that paths, frame folders and in-memory arrays all go through the same
-# pipeline.  The feature cache in ``root/_feature_cache`` makes a second fit on the
-# same videos skip the CNN.
+# pipeline.  The feature cache in ``cache_dir`` makes a second fit on the same
+# videos skip the CNN.
 #
 # The imbalanced UCF101 protocol
 # ------------------------------
@@ -126,24 +130,27 @@ print(classification_report(y_test, pipe.predict(X_test), zero_division=0))
 from skvideo_imb.datasets import make_imbalanced_subset
 
 rng = np.random.RandomState(0)
-sizes = rng.randint(70, 122, size=101)  # UCF101 split 1: about 70-121 training videos
-fake_videos = [f"class{c:03d}/v{i:03d}.avi" for c, n in enumerate(sizes) for i in range(n)]
+# UCF101's split 1 has about 70-121 training videos per class.
+sizes = rng.randint(70, 122, size=101)
 fake_labels = np.repeat([f"class{c:03d}" for c in range(101)], sizes)
-kept, kept_labels = make_imbalanced_subset(fake_videos, fake_labels, random_state=0)
+fake_videos = [f"{label}/v{i:05d}.avi"
+               for i, label in enumerate(fake_labels)]
+kept, kept_labels = make_imbalanced_subset(fake_videos, fake_labels,
+                                           random_state=0)
 
 before = np.sort(sizes)[::-1]
 after = np.sort(list(Counter(kept_labels).values()))[::-1]
 fig, ax = plt.subplots(figsize=(7, 3.2))
-ax.bar(np.arange(101), before, color="#c7c7c7", label="balanced training set")
-ax.bar(np.arange(101), after, color="#1f77b4", label="after the imbalance protocol")
+ax.bar(np.arange(101), before, color="#c7c7c7", label="balanced")
+ax.bar(np.arange(101), after, color="#1f77b4", label="imbalanced")
 ax.axhline(10, color="k", lw=0.8, ls="--")
 ax.set_xlabel("classes (each set sorted by size)")
 ax.set_ylabel("training videos")
 ax.set_title("Class sizes before and after the imbalance protocol")
 ax.legend(frameon=False)
 fig.tight_layout()
-print(f"{len(fake_videos)} videos -> {len(kept)}; smallest class {after.min()}, "
-      f"largest {after.max()}")
+print(f"{len(fake_videos)} videos -> {len(kept)}; "
+      f"class sizes {after.min()} to {after.max()}")
 
 # %%
 # With UCF101 on disk (``UCF-101/`` and ``ucfTrainTestlist/`` unpacked into one
@@ -159,13 +166,16 @@ if ucf101_root and os.path.isdir(os.path.join(ucf101_root, "UCF-101")):
 
     from skvideo_imb.datasets import load_ucf101
 
-    ucf = load_ucf101(ucf101_root, split=1, imbalanced=True, random_state=0)
-    print(len(ucf.train.videos), "training videos,", len(ucf.test.videos), "test videos")
-    paper_pipe = make_video_pipeline(
-        n_frames=40, featurizer={"cache": os.path.expanduser("~/.cache/skvideo_imb")},
-        classifier={"class_weight": None}, random_state=0)
-    paper_pipe.fit(ucf.train.videos, ucf.train.target)
-    predicted = paper_pipe.predict(ucf.test.videos)
-    print("macro F1:", f1_score(ucf.test.target, predicted, average="macro"))
+    ucf = load_ucf101(ucf101_root, split=1, imbalanced=True,
+                      random_state=0)
+    train, test = ucf.train, ucf.test
+    print(len(train.videos), "training videos,", len(test.videos), "test")
+    cache = os.path.expanduser("~/.cache/skvideo_imb")
+    paper_pipe = make_video_pipeline(n_frames=40, random_state=0,
+                                     featurizer={"cache": cache})
+    paper_pipe.fit(train.videos, train.target)
+    predicted = paper_pipe.predict(test.videos)
+    f1 = f1_score(test.target, predicted, average="macro")
+    print(f"macro F1: {f1:.3f}")
 else:
-    print("UCF101_ROOT is not set (or has no UCF-101/ folder): UCF101 part skipped.")
+    print("UCF101_ROOT not set (or no UCF-101/ in it): UCF101 skipped.")

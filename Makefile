@@ -35,4 +35,4 @@ bench: $(STAMP)
 	$(PY) benchmarks/train_speed.py
 
 clean:
-	rm -rf $(VENV) docs/_build docs/auto_examples docs/generated demo_output .pytest_cache
+	rm -rf $(VENV) docs/_build docs/auto_examples docs/generated docs/sg_execution_times.rst demo_output .pytest_cache

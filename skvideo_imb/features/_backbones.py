@@ -1,0 +1,352 @@
+"""Backbones: torchvision classification models cut at their penultimate features.
+
+Everything about *which network* the featurizer runs lives here: building a
+torchvision model by name, loading its weights (torchvision's own, a local state-dict
+file, or a seeded random initialisation), removing its classifier, recalibrating the
+BatchNorm statistics of a randomly initialised network, choosing the device and the
+numeric precision, and fingerprinting the resulting network for the feature cache.
+"""
+
+import hashlib
+import os
+import re
+import warnings
+from contextlib import nullcontext
+from functools import lru_cache
+
+import numpy as np
+import torch
+import torchvision
+from torch import nn
+
+__all__ = ["IMAGENET_MEAN", "IMAGENET_STD", "Backbone", "autocast_context", "build_backbone",
+           "classification_models", "recalibrate_batchnorm", "resolve_device",
+           "resolve_precision", "state_digest"]
+
+# Every torchvision classification weight set normalises with ImageNet statistics.
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+# Smallest input each architecture accepts (InceptionV3's stride-2 stem needs 75 px).
+_MIN_IMAGE_SIZE = {"inception_v3": 75, "googlenet": 32}
+
+# Constructor arguments torchvision uses when it builds a model for pretrained weights;
+# a local state dict is loaded into a model built the same way.  Auxiliary classifiers
+# are never built: they are not part of the features, and their keys are dropped from
+# state dicts that carry them.
+_PRETRAINED_KWARGS = {
+    "inception_v3": {"transform_input": True, "aux_logits": False, "init_weights": False},
+    "googlenet": {"transform_input": True, "aux_logits": False, "init_weights": False},
+}
+# PyTorch's default initialisation (init_weights=False) builds six times faster than
+# torchvision's truncated normal and, once BatchNorm is recalibrated, gives features of
+# the same scale.
+_RANDOM_KWARGS = {
+    "inception_v3": {"aux_logits": False, "init_weights": False},
+    "googlenet": {"aux_logits": False, "init_weights": False},
+}
+_AUX_PREFIXES = ("AuxLogits.", "aux1.", "aux2.")
+
+_PRECISIONS = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+@lru_cache(maxsize=1)
+def classification_models():
+    """Names of torchvision's image classification models (``resnet50``, ...)."""
+    return tuple(torchvision.models.list_models(module=torchvision.models))
+
+
+def check_backbone(name, image_size):
+    """Raise a clear error for an unknown backbone or a too small image size."""
+    if name not in classification_models():
+        raise ValueError(f"backbone={name!r} is not a torchvision classification model; "
+                         f"choose one of {', '.join(classification_models())}.")
+    minimum = _MIN_IMAGE_SIZE.get(name, 32)
+    if image_size < minimum:
+        raise ValueError(f"image_size={image_size} is too small for {name}, which needs "
+                         f"at least {minimum} pixels.")
+
+
+# --------------------------------------------------------------------------- device
+
+
+def resolve_device(device):
+    """``"auto"`` becomes CUDA when present, else CPU; anything else goes to torch."""
+    if isinstance(device, str) and device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = torch.device(device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={str(device)!r} was requested but CUDA is not available.")
+    return device
+
+
+def _cpu_flags():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+@lru_cache(maxsize=1)
+def cpu_has_fast_bf16():
+    """Whether this CPU multiplies bf16 in hardware (AMX-BF16 or AVX-512-BF16)."""
+    return bool({"amx_bf16", "avx512_bf16"} & _cpu_flags())
+
+
+def resolve_precision(precision, device):
+    """``"auto"``: bf16 on CUDA (fp16 on GPUs without bf16) and on CPUs with bf16
+    hardware, fp32 otherwise.  Forced values are returned unchanged."""
+    if precision != "auto":
+        return precision
+    if device.type == "cuda":
+        return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+    if device.type == "cpu" and cpu_has_fast_bf16():
+        return "bf16"
+    return "fp32"
+
+
+def autocast_context(device, precision):
+    """Autocast to the precision's dtype, or nothing for fp32."""
+    if precision == "fp32":
+        return nullcontext()
+    return torch.autocast(device_type=device.type, dtype=_PRECISIONS[precision])
+
+
+# --------------------------------------------------------------------------- weights
+
+
+def _is_weights_name(backbone, weights):
+    if not isinstance(weights, str):
+        return False
+    if weights == "DEFAULT":
+        return True
+    enum = torchvision.models.get_model_weights(backbone)
+    return weights in enum.__members__
+
+
+def _torchvision_state_dict(backbone, weights):
+    """torchvision's weights, downloaded (or taken from torch.hub's cache)."""
+    enum = torchvision.models.get_model_weights(backbone)
+    member = enum.DEFAULT if weights == "DEFAULT" else enum[weights]
+    try:
+        state = torch.hub.load_state_dict_from_url(member.url, progress=False, check_hash=True)
+    except Exception as exc:  # URLError, HTTPError, OSError, SSL, hash mismatch ...
+        checkpoint = os.path.join(torch.hub.get_dir(), "checkpoints",
+                                  os.path.basename(member.url))
+        raise RuntimeError(
+            f"could not load torchvision's {member} weights for {backbone} "
+            f"({type(exc).__name__}: {exc}). Without internet access, either pass "
+            f"weights=<path to a local state-dict file> (for example one saved on a "
+            f"machine online with torch.save(torchvision.models.{backbone}"
+            f"(weights='DEFAULT').state_dict(), path), or that machine's {checkpoint!r} "
+            f"copied here), or pass weights=None for a seeded random initialisation "
+            f"whose BatchNorm statistics are recalibrated on the training frames."
+        ) from exc
+    return state, f"torchvision:{member}"
+
+
+def _file_state_dict(path):
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(
+            f"weights={path!r} is neither an existing state-dict file nor 'DEFAULT' or "
+            f"the name of a torchvision weight set.")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise ValueError(f"weights file {path!r} could not be loaded as a state dict with "
+                         f"torch.load(..., weights_only=True): {exc}") from exc
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor)
+                                              for v in state.values()):
+        raise ValueError(f"weights file {path!r} must hold a state dict (a mapping of names "
+                         f"to tensors, as saved by torch.save(model.state_dict(), path)), "
+                         f"got {type(state).__name__}.")
+    return state, f"file:{os.path.basename(path)}"
+
+
+def _load_state(model, state, backbone, source):
+    state = {k: v for k, v in state.items() if not k.startswith(_AUX_PREFIXES)}
+    result = model.load_state_dict(state, strict=False)
+    if result.missing_keys or result.unexpected_keys:
+        def few(keys):
+            return ", ".join(keys[:5]) + (" ..." if len(keys) > 5 else "")
+        raise ValueError(
+            f"{source} does not hold a state dict of torchvision's {backbone}: "
+            f"missing keys [{few(result.missing_keys)}], "
+            f"unexpected keys [{few(result.unexpected_keys)}].")
+
+
+def _strip_classifier(model, backbone):
+    """Replace the last linear layer by the identity; return the feature width."""
+    last = None
+    for name, module in model.named_modules():
+        if isinstance(module, nn.Linear):
+            last = name
+    if last is None:
+        raise ValueError(f"backbone {backbone!r} has no final linear classifier to remove; "
+                         "choose a model whose head ends with a linear layer.")
+    parent_name, _, attr = last.rpartition(".")
+    parent = model.get_submodule(parent_name) if parent_name else model
+    n_features = parent.get_submodule(attr).in_features
+    setattr(parent, attr, nn.Identity())
+    return n_features
+
+
+class Backbone:
+    """A torchvision model without its classifier, plus what describes it.
+
+    Attributes
+    ----------
+    model : torch.nn.Module
+        On the CPU, in eval mode, channels-last, classifier replaced by the identity.
+    n_features : int
+        Width of the penultimate features.
+    source : str
+        Where the weights came from (``"torchvision:..."``, ``"file:..."``,
+        ``"random:<seed>"``).
+    build_kwargs : dict
+        Constructor arguments, needed to rebuild the same architecture.
+    """
+
+    def __init__(self, model, n_features, source, build_kwargs):
+        self.model = model
+        self.n_features = n_features
+        self.source = source
+        self.build_kwargs = build_kwargs
+
+
+def build_architecture(backbone, build_kwargs, seed=None):
+    """The bare architecture (no classifier), randomly initialised from ``seed``."""
+    context = torch.random.fork_rng(devices=[]) if seed is not None else nullcontext()
+    with context, warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        if seed is not None:
+            torch.manual_seed(seed)
+        model = torchvision.models.get_model(backbone, weights=None, **build_kwargs)
+    return model
+
+
+def build_backbone(backbone, weights, seed):
+    """Build ``backbone`` with the requested weights on the CPU.
+
+    Parameters
+    ----------
+    backbone : str
+        A torchvision classification model name.
+    weights : "DEFAULT", str, path-like or None
+        torchvision's weights (``"DEFAULT"`` or a weight-set name such as
+        ``"IMAGENET1K_V1"``), a local state-dict file, or ``None`` for random init.
+    seed : int
+        Seed of the random initialisation (used when ``weights`` is None).
+
+    Returns
+    -------
+    backbone : Backbone
+    """
+    if weights is None:
+        kwargs = dict(_RANDOM_KWARGS.get(backbone, {}))
+        model = build_architecture(backbone, kwargs, seed)
+        source = f"random:{seed}"
+    else:
+        kwargs = dict(_PRETRAINED_KWARGS.get(backbone, {}))
+        if _is_weights_name(backbone, weights) and not os.path.isfile(weights):
+            state, source = _torchvision_state_dict(backbone, weights)
+        else:
+            state, source = _file_state_dict(weights)
+        model = build_architecture(backbone, kwargs, seed=0)
+        _load_state(model, state, backbone, f"weights {source!r}")
+    n_features = _strip_classifier(model, backbone)
+    model.eval()
+    model = model.to(memory_format=torch.channels_last)
+    return Backbone(model, n_features, source, kwargs)
+
+
+def rebuild_backbone(backbone, build_kwargs, state):
+    """The architecture with a saved (classifier-free) state dict loaded."""
+    model = build_architecture(backbone, build_kwargs, seed=0)
+    _strip_classifier(model, backbone)
+    model.load_state_dict(state)
+    model.eval()
+    return model.to(memory_format=torch.channels_last)
+
+
+# --------------------------------------------------------------------------- BatchNorm
+
+
+def batchnorm_layers(model):
+    return [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+
+
+def recalibrate_batchnorm(model, batches, device, precision):
+    """Re-estimate every BatchNorm's running mean and variance on ``batches``.
+
+    The model's BatchNorm layers (only those) are put in training mode with
+    ``momentum=None``, so their running statistics become the cumulative average over
+    all batches; no gradient is computed and no weight changes.  The model is back in
+    eval mode afterwards.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+    batches : iterable of torch.Tensor
+        Normalised input batches, already on ``device``.
+    device : torch.device
+    precision : str
+    """
+    layers = batchnorm_layers(model)
+    if not layers:
+        return
+    momenta = [m.momentum for m in layers]
+    for m in layers:
+        m.reset_running_stats()
+        m.momentum = None
+        m.train()
+    try:
+        with torch.no_grad(), autocast_context(device, precision):
+            for batch in batches:
+                model(batch)
+    finally:
+        for m, momentum in zip(layers, momenta):
+            m.momentum = momentum
+        model.eval()
+
+
+def batchnorm_state(model):
+    """The running statistics of every BatchNorm layer, as CPU tensors by name."""
+    names = {id(m) for m in batchnorm_layers(model)}
+    state = {}
+    for name, module in model.named_modules():
+        if id(module) in names:
+            for buffer_name, buffer in module.named_buffers(recurse=False):
+                state[f"{name}.{buffer_name}"] = buffer.detach().cpu().clone()
+    return state
+
+
+# --------------------------------------------------------------------------- identity
+
+
+def state_digest(model):
+    """A hex digest of every parameter and buffer: the network's exact identity."""
+    h = hashlib.blake2b(digest_size=16)
+    for name, tensor in sorted(model.state_dict().items()):
+        array = tensor.detach().cpu().contiguous().reshape(-1)
+        h.update(f"{name}|{tensor.dtype}|{tuple(tensor.shape)}|".encode())
+        h.update(array.view(torch.uint8).numpy().tobytes())
+    return h.hexdigest()
+
+
+def safe_name(text):
+    """``text`` reduced to characters that are safe in a file name."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text)[:60]
+
+
+def to_numpy_state(state):
+    return {k: v.numpy() for k, v in state.items()}
+
+
+def from_numpy_state(state):
+    return {k: torch.from_numpy(np.asarray(v)) for k, v in state.items()}

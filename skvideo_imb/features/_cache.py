@@ -1,0 +1,160 @@
+"""On-disk cache of per-frame feature vectors.
+
+Layout under the cache directory::
+
+    <cache>/
+      <backbone>-<image_size>px-<precision>-<model digest[:16]>/   one network setting
+        model.json                    what the folder holds (human readable)
+        ab/abcdef....feat             one frame's feature vector (2-hex-digit shards)
+      counts/ab/abcdef....count       decoded frame counts of video files
+
+A frame's file name is the digest of its full key: the network setting (backbone, exact
+weights, image size, precision, preprocessing version), the frame's identity (the video
+file's absolute path, size and modification time plus the frame index; or, for array
+videos, a hash of the frame's pixels) and the augmentation parameters.
+
+Each file holds a header (magic, the key digest, the vector length, a checksum of the
+payload) then the float32 vector.  Reads check all of it; anything that does not match
+(truncated, corrupt, a file copied under the wrong name) is reported as corrupt and
+recomputed by the caller.  Writes go to a temporary file in the same folder that is then
+renamed over the final name (:func:`os.replace` is atomic), so concurrent processes that
+write the same key never expose a partial file: a reader sees the old complete file,
+the new complete file, or none.
+"""
+
+import hashlib
+import json
+import os
+import struct
+import tempfile
+
+import numpy as np
+
+__all__ = ["FeatureCache", "key_digest"]
+
+_MAGIC = b"SVIFEAT1"
+_HEADER = struct.Struct("<8s20sI16s")  # magic, key digest, length, payload checksum
+_COUNT_MAGIC = b"SVICNT01"
+_COUNT = struct.Struct("<8s20sQ")
+
+
+def key_digest(*parts):
+    """A 20-byte digest of a key made of strings, numbers and tuples of them."""
+    return hashlib.blake2b(repr(parts).encode(), digest_size=20).digest()
+
+
+def _checksum(payload):
+    return hashlib.blake2b(payload, digest_size=16).digest()
+
+
+def _atomic_write(path, data):
+    folder = os.path.dirname(path)
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _read(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except FileNotFoundError:
+        return None
+
+
+class FeatureCache:
+    """Per-frame feature vectors of one network setting, stored under ``root``.
+
+    Parameters
+    ----------
+    root : str or path-like
+        The cache directory (created when missing).
+    model_key : str
+        Everything that identifies the network setting; part of every frame's key.
+    folder_name : str
+        Name of the setting's folder under ``root``.
+    n_features : int
+        Length of every vector; anything else read back is corrupt.
+    description : dict
+        Written to ``model.json`` in the setting's folder, for people.
+    """
+
+    def __init__(self, root, model_key, folder_name, n_features, description=None):
+        self.root = os.fspath(root)
+        self.model_key = model_key
+        self.folder = os.path.join(self.root, folder_name)
+        self.n_features = int(n_features)
+        self._description = description
+        self._described = False
+
+    # -- frame features ---------------------------------------------------------------
+
+    def frame_digest(self, frame_identity, augmentation):
+        """The key digest of one frame under one augmentation."""
+        return key_digest(self.model_key, frame_identity, augmentation)
+
+    def _path(self, digest):
+        hexd = digest.hex()
+        return os.path.join(self.folder, hexd[:2], hexd + ".feat")
+
+    def get(self, digest):
+        """The stored vector, ``None`` when absent, or ``False`` when corrupt."""
+        data = _read(self._path(digest))
+        if data is None:
+            return None
+        if len(data) != _HEADER.size + 4 * self.n_features:
+            return False
+        magic, stored_digest, length, checksum = _HEADER.unpack_from(data)
+        payload = data[_HEADER.size:]
+        if (magic != _MAGIC or stored_digest != digest or length != self.n_features
+                or _checksum(payload) != checksum):
+            return False
+        vector = np.frombuffer(payload, dtype="<f4")
+        if not np.isfinite(vector).all():
+            return False
+        return vector
+
+    def put(self, digest, vector):
+        """Store one vector atomically (overwriting whatever was there)."""
+        if not self._described:
+            self._describe()
+        payload = np.ascontiguousarray(vector, dtype="<f4").tobytes()
+        header = _HEADER.pack(_MAGIC, digest, self.n_features, _checksum(payload))
+        _atomic_write(self._path(digest), header + payload)
+
+    def _describe(self):
+        path = os.path.join(self.folder, "model.json")
+        if self._description is not None and not os.path.exists(path):
+            text = json.dumps(self._description, indent=2, sort_keys=True, default=str)
+            _atomic_write(path, text.encode())
+        self._described = True
+
+    # -- frame counts -----------------------------------------------------------------
+
+    def _count_path(self, digest):
+        hexd = digest.hex()
+        return os.path.join(self.root, "counts", hexd[:2], hexd + ".count")
+
+    def get_count(self, identity):
+        """The stored frame count of a video file identity, or ``None``."""
+        digest = key_digest("count", identity)
+        data = _read(self._count_path(digest))
+        if data is None or len(data) != _COUNT.size:
+            return None
+        magic, stored, count = _COUNT.unpack(data)
+        if magic != _COUNT_MAGIC or stored != digest or count < 1:
+            return None
+        return int(count)
+
+    def put_count(self, identity, count):
+        digest = key_digest("count", identity)
+        _atomic_write(self._count_path(digest), _COUNT.pack(_COUNT_MAGIC, digest, int(count)))

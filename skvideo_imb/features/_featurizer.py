@@ -1,0 +1,482 @@
+"""InceptionFeaturizer: videos and clips → per-frame CNN features, batched and cached."""
+
+import os
+import sys
+import warnings
+from numbers import Integral
+
+import numpy as np
+import torch
+import torchvision
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+from tqdm.auto import tqdm
+
+from ..io import check_video, check_videos
+from ..sampling import Clip
+from . import _backbones as bb
+from ._cache import FeatureCache
+from ._loading import SampleFrames, iterate
+
+__all__ = ["InceptionFeaturizer"]
+
+# Bump when the pixels handed to the network change for the same inputs (resizing,
+# normalisation), so that old cache entries are no longer matched.
+_PREPROCESSING_VERSION = 1
+
+
+def _check_samples(X):
+    """A list of videos and clips; bad entries raise an error naming them."""
+    if isinstance(X, np.ndarray) and X.dtype != object:
+        return check_videos(X)
+    if isinstance(X, (str, os.PathLike, Clip)):
+        raise TypeError("X must be a collection of videos or clips; wrap a single one in "
+                        "a list.")
+    samples = list(X)
+    if not samples:
+        raise ValueError("X contains no videos.")
+    checked = []
+    for i, sample in enumerate(samples):
+        if isinstance(sample, Clip):
+            checked.append(sample)
+            continue
+        try:
+            checked.append(check_video(sample))
+        except (TypeError, ValueError, FileNotFoundError) as exc:
+            raise type(exc)(f"X[{i}]: {exc}") from exc
+    return checked
+
+
+class InceptionFeaturizer(TransformerMixin, BaseEstimator):
+    """Per-frame features of a pretrained CNN (InceptionV3 by default) for videos.
+
+    Each sample (a video in any supported form, or a :class:`~skvideo_imb.Clip` from
+    the oversampler) becomes ``n_frames`` frames: evenly spaced for raw videos (repeated
+    when the video is shorter), the clip's own frames and augmentation for clips.  Each
+    frame is resized to ``image_size`` × ``image_size``, normalised as the backbone's
+    ImageNet weights expect and passed through the network without its classifier; for
+    InceptionV3 that is the 2048-value output of the last pooling layer, the spatial
+    feature of Pouyanfar et al. (2018).
+
+    Frames are decoded, augmented and resized by a :class:`torch.utils.data.DataLoader`
+    (``num_workers`` processes, or in-process), batched across videos and run under
+    :func:`torch.inference_mode` in channels-last memory format, in bf16 autocast where
+    the hardware multiplies bf16 natively.  Only the output and a batch of frames are
+    held in memory.  With ``cache`` set, every distinct frame is computed once and shared
+    by later calls and by concurrent processes (a whole grid search).
+
+    Parameters
+    ----------
+    n_frames : int, default=40
+        Frames per sample (α in the paper).  Clips must have exactly this many frames.
+    backbone : str, default="inception_v3"
+        A torchvision classification model name (``"resnet50"``,
+        ``"mobilenet_v3_large"``, ...); its last linear layer is removed and the
+        features are the values that fed it.
+    weights : "DEFAULT", str, path-like or None, default="DEFAULT"
+        ``"DEFAULT"`` (or a torchvision weight-set name such as ``"IMAGENET1K_V1"``)
+        loads torchvision's ImageNet weights, from torch.hub's cache or downloaded.  A
+        path loads a local state dict of the same torchvision architecture with
+        ``torch.load(path, weights_only=True)`` (for InceptionV3 one saved from
+        ``torchvision.models.inception_v3(weights="DEFAULT")``).  ``None`` initialises
+        the network at random from ``random_state`` and, in :meth:`fit`, recalibrates
+        its BatchNorm statistics on training frames, which brings the features to an
+        ImageNet-like scale (raw random initialisation gives degenerate features).
+    image_size : int, default=299
+        Side of the square network input, in pixels (at least 75 for InceptionV3).
+        Frames are resized to it without cropping.
+    batch_size : int, default=32
+        Frames per forward pass.  Batches mix frames of consecutive videos.
+    device : str or torch.device, default="auto"
+        Where the network runs; ``"auto"`` is CUDA when available, else the CPU.
+    precision : {"auto", "fp32", "bf16", "fp16"}, default="auto"
+        Autocast precision.  ``"auto"`` is bf16 on CUDA (fp16 on GPUs without bf16)
+        and on CPUs with AMX or AVX-512-BF16 instructions, fp32 otherwise.
+    num_workers : int, default=0
+        DataLoader worker processes that decode frames while the network runs; 0
+        decodes in the calling process.  Falls back to 0, with a warning, where worker
+        processes cannot be started (inside daemonic processes).
+    cache : str, path-like or None, default=None
+        Directory of the on-disk feature cache, or ``None`` for none.  Entries are keyed
+        by the network setting (backbone, exact weights, image size, precision) and by
+        each frame's identity (file path, size and modification time plus frame index,
+        or a hash of the pixels for array videos) and augmentation.  Writes are atomic;
+        corrupt entries are recomputed, never returned.
+    flatten : bool, default=True
+        Return ``(n_samples, n_frames * n_frame_features_)``, frame-major, as every
+        scikit-learn step expects; ``False`` returns ``(n_samples, n_frames,
+        n_frame_features_)``.
+    n_calibration_frames : int or None, default=512
+        With ``weights=None``, at most this many training frames (drawn at random) are
+        used to recalibrate BatchNorm; ``None`` uses all of them.
+    pickle_model : bool, default=False
+        Whether pickling a fitted featurizer stores the network's weights (about 90 MB
+        for InceptionV3).  By default only what is needed to rebuild it is stored (the
+        weights source, the seed and, for random weights, the recalibrated BatchNorm
+        statistics); the rebuilt network is checked against the fitted one.
+    verbose : int, default=0
+        Show a tqdm progress bar over frames and a line of cache statistics.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the random initialisation (``weights=None``) and the choice of
+        calibration frames.
+
+    Attributes
+    ----------
+    n_frame_features_ : int
+        Features per frame (2048 for InceptionV3).
+    device_ : str
+        Device the network runs on.
+    precision_ : str
+        Resolved precision (``"fp32"``, ``"bf16"`` or ``"fp16"``).
+    weights_source_ : str
+        Where the weights came from: ``"torchvision:<weight set>"``,
+        ``"file:<name>"`` or ``"random:<seed>"``.
+    model_digest_ : str
+        Hash of every parameter and buffer of the fitted network; identifies it in the
+        feature cache.
+    cache_hits_ : int
+        Distinct frames of the last :meth:`transform` read from the cache.
+    cache_misses_ : int
+        Distinct frames of the last :meth:`transform` computed by the network.
+
+    See Also
+    --------
+    skvideo_imb.SpatioTemporalOverSampler : Emits the clips this step featurizes.
+    skvideo_imb.ResBiLSTMClassifier : Consumes the features.
+
+    Notes
+    -----
+    Frames are resized by antialiased bilinear interpolation on uint8 pixels, then
+    normalised with ImageNet's mean and standard deviation (for InceptionV3 with
+    torchvision's weights the network itself maps those to its own input range).
+
+    References
+    ----------
+    .. [1] S. Pouyanfar, S.-C. Chen and M.-L. Shyu, "Deep Spatio-Temporal Representation
+       Learning for Multi-Class Imbalanced Data Classification", IEEE IRI 2018.
+    .. [2] C. Szegedy et al., "Rethinking the Inception Architecture for Computer
+       Vision", CVPR 2016.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvideo_imb import InceptionFeaturizer
+    >>> videos = np.random.RandomState(0).randint(0, 256, (2, 6, 80, 80, 3), dtype=np.uint8)
+    >>> featurizer = InceptionFeaturizer(n_frames=2, weights=None, image_size=75,
+    ...                                  random_state=0)
+    >>> features = featurizer.fit_transform(videos)
+    >>> features.shape, features.dtype, featurizer.n_frame_features_
+    ((2, 4096), dtype('float32'), 2048)
+    """
+
+    _parameter_constraints = {
+        "n_frames": [Interval(Integral, 1, None, closed="left")],
+        "backbone": [str],
+        "weights": [str, os.PathLike, None],
+        "image_size": [Interval(Integral, 16, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "device": [str, torch.device],
+        "precision": [StrOptions({"auto", "fp32", "bf16", "fp16"})],
+        "num_workers": [Interval(Integral, 0, None, closed="left")],
+        "cache": [str, os.PathLike, None],
+        "flatten": ["boolean"],
+        "n_calibration_frames": [Interval(Integral, 2, None, closed="left"), None],
+        "pickle_model": ["boolean"],
+        "verbose": ["verbose"],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, n_frames=40, *, backbone="inception_v3", weights="DEFAULT",
+                 image_size=299, batch_size=32, device="auto", precision="auto",
+                 num_workers=0, cache=None, flatten=True, n_calibration_frames=512,
+                 pickle_model=False, verbose=0, random_state=None):
+        self.n_frames = n_frames
+        self.backbone = backbone
+        self.weights = weights
+        self.image_size = image_size
+        self.batch_size = batch_size
+        self.device = device
+        self.precision = precision
+        self.num_workers = num_workers
+        self.cache = cache
+        self.flatten = flatten
+        self.n_calibration_frames = n_calibration_frames
+        self.pickle_model = pickle_model
+        self.verbose = verbose
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ fitting
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Build the network; with random weights, recalibrate BatchNorm on ``X``.
+
+        Parameters
+        ----------
+        X : list of videos or clips, or uint8 ndarray (N, T, H, W[, 3])
+            Training samples (read only when ``weights=None``).
+        y : ignored
+
+        Returns
+        -------
+        self : InceptionFeaturizer
+        """
+        samples = _check_samples(X)
+        bb.check_backbone(self.backbone, self.image_size)
+        device = bb.resolve_device(self.device)
+        precision = bb.resolve_precision(self.precision, device)
+        rng = check_random_state(self.random_state)
+        seed = int(rng.randint(np.iinfo(np.int32).max))
+
+        backbone = bb.build_backbone(self.backbone, self.weights, seed)
+        model = backbone.model.to(device)
+        self._batchnorm_state = None
+        if self.weights is None:
+            self._recalibrate(model, samples, device, precision, rng)
+            self._batchnorm_state = bb.to_numpy_state(bb.batchnorm_state(model))
+
+        self._seed = seed
+        self._build_kwargs = backbone.build_kwargs
+        self._model = model
+        self.n_frame_features_ = backbone.n_features
+        self.device_ = str(device)
+        self.precision_ = precision
+        self.weights_source_ = backbone.source
+        self.model_digest_ = bb.state_digest(model)
+        return self
+
+    def _recalibrate(self, model, samples, device, precision, rng):
+        """Cumulative BatchNorm statistics over (a random subset of) training frames."""
+        n_total = len(samples) * self.n_frames
+        n_cal = n_total if self.n_calibration_frames is None else min(
+            n_total, self.n_calibration_frames)
+        chosen = np.sort(rng.choice(n_total, size=n_cal, replace=False))
+        by_sample = {}
+        for flat in chosen:
+            by_sample.setdefault(int(flat) // self.n_frames, []).append(int(flat) % self.n_frames)
+        order = sorted(by_sample)
+        dataset = SampleFrames([samples[i] for i in order], self.n_frames, self.image_size,
+                               key_prefix="calibration",
+                               positions=[by_sample[i] for i in order])
+        chunks = [item.frames for item in iterate(dataset, self.num_workers)
+                  if item.frames is not None]
+        frames = torch.cat(chunks)
+        if frames.shape[0] < 2:
+            raise ValueError("recalibrating BatchNorm for weights=None needs at least 2 "
+                             f"distinct training frames, got {frames.shape[0]}.")
+        frames = frames[torch.from_numpy(rng.permutation(frames.shape[0]))]
+        # Batches of near-equal size (at least 16 frames) so that batch statistics
+        # are well defined and the cumulative average weights frames evenly.
+        n_batches = max(1, frames.shape[0] // max(self.batch_size, 16))
+        batches = (self._to_input(chunk, device)
+                   for chunk in torch.tensor_split(frames, n_batches))
+        bb.recalibrate_batchnorm(model, batches, device, precision)
+
+    # ------------------------------------------------------------------ the network
+
+    def _to_input(self, frames, device):
+        """uint8 (b, 3, S, S) → normalised float on ``device``, channels-last."""
+        x = frames.to(device, non_blocking=True).float()
+        mean = torch.tensor(bb.IMAGENET_MEAN, device=device).view(1, 3, 1, 1) * 255
+        std = torch.tensor(bb.IMAGENET_STD, device=device).view(1, 3, 1, 1) * 255
+        return ((x - mean) / std).contiguous(memory_format=torch.channels_last)
+
+    def _get_model(self):
+        model = getattr(self, "_model", None)
+        if model is None:
+            model = self._rebuild_model()
+            self._model = model
+        return model
+
+    def _rebuild_model(self):
+        """Rebuild the fitted network after unpickling, and check it is the same."""
+        device = bb.resolve_device(self.device)
+        state = getattr(self, "_model_state", None)
+        if state is not None:
+            model = bb.rebuild_backbone(self.backbone, self._build_kwargs,
+                                        bb.from_numpy_state(state))
+        else:
+            model = bb.build_backbone(self.backbone, self.weights, self._seed).model
+            if self._batchnorm_state is not None:
+                model.load_state_dict(bb.from_numpy_state(self._batchnorm_state),
+                                      strict=False)
+        if bb.state_digest(model) != self.model_digest_:
+            raise RuntimeError(
+                f"the rebuilt {self.backbone} network differs from the fitted one "
+                f"(weights {self.weights_source_!r} changed, or a different torch "
+                f"version initialises differently); refit, or pickle the fitted "
+                f"featurizer with pickle_model=True.")
+        self.device_ = str(device)
+        return model.to(device)
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())  # object.__getstate__ returns __dict__ itself
+        model = state.pop("_model", None)
+        state.pop("_model_state", None)
+        if self.pickle_model and model is not None:
+            state["_model_state"] = bb.to_numpy_state(
+                {k: v.detach().cpu() for k, v in model.state_dict().items()})
+        elif self.pickle_model and getattr(self, "_model_state", None) is not None:
+            state["_model_state"] = self._model_state
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        self._model = None
+
+    # ------------------------------------------------------------------ cache
+
+    def _model_key(self):
+        return ("skvideo_imb-features", _PREPROCESSING_VERSION, self.backbone,
+                self.weights_source_, self.model_digest_, int(self.image_size),
+                self.precision_)
+
+    def _feature_cache(self):
+        if self.cache is None:
+            return None
+        folder = bb.safe_name(f"{self.backbone}-{self.image_size}px-{self.precision_}-"
+                              f"{self.model_digest_[:16]}")
+        description = {
+            "backbone": self.backbone, "weights": self.weights_source_,
+            "model_digest": self.model_digest_, "image_size": int(self.image_size),
+            "precision": self.precision_, "n_frame_features": self.n_frame_features_,
+            "preprocessing_version": _PREPROCESSING_VERSION,
+            "torch": torch.__version__, "torchvision": torchvision.__version__,
+        }
+        return FeatureCache(self.cache, self._model_key(), folder, self.n_frame_features_,
+                            description)
+
+    # ------------------------------------------------------------------ transform
+
+    def transform(self, X):
+        """Features of every frame of every sample.
+
+        Parameters
+        ----------
+        X : list of videos or clips, or uint8 ndarray (N, T, H, W[, 3])
+            The samples.
+
+        Returns
+        -------
+        features : ndarray of shape (n_samples, n_frames * n_frame_features_), float32
+            Frame-major: columns ``[t * F, (t + 1) * F)`` are frame ``t``.  With
+            ``flatten=False``, shape ``(n_samples, n_frames, n_frame_features_)``.
+        """
+        check_is_fitted(self, "model_digest_")
+        samples = _check_samples(X)
+        model = self._get_model()
+        device = torch.device(self.device_)
+        n_frames, n_features = self.n_frames, self.n_frame_features_
+        out = np.empty((len(samples), n_frames, n_features), dtype=np.float32)
+        cache = self._feature_cache()
+        dataset = SampleFrames(samples, n_frames, self.image_size, cache=cache,
+                               key_prefix=self._model_key())
+
+        done = {}        # digest -> (sample, position) holding its vector
+        waiting = {}     # digest -> positions waiting for a scheduled computation
+        queue, queued = [], 0          # uint8 frame chunks and their digests
+        stats = {"hits": 0, "misses": 0, "corrupt": 0}
+        progress = tqdm(total=len(samples) * n_frames, unit="frame", disable=not self.verbose,
+                        desc=type(self).__name__, file=sys.stderr)
+
+        def run(n):
+            nonlocal queued
+            frames, digests, taken = [], [], 0
+            while taken < n:
+                chunk, chunk_digests = queue[0]
+                k = min(n - taken, chunk.shape[0])
+                frames.append(chunk[:k])
+                digests.extend(chunk_digests[:k])
+                if k == chunk.shape[0]:
+                    queue.pop(0)
+                else:
+                    queue[0] = (chunk[k:], chunk_digests[k:])
+                taken += k
+            queued -= n
+            features = self._forward(model, torch.cat(frames), device)
+            for digest, vector in zip(digests, features):
+                positions = waiting.pop(digest)
+                for i, t in positions:
+                    out[i, t] = vector
+                done[digest] = positions[0]
+                if cache is not None:
+                    cache.put(digest, vector)
+                progress.update(len(positions))
+
+        for item in iterate(dataset, self.num_workers):
+            i = item.index
+            stats["corrupt"] += item.n_corrupt
+            rows = {digest: row for row, digest in enumerate(item.missing)}
+            new_rows, new_digests = [], []
+            filled = 0
+            for t, digest in enumerate(item.digests):
+                if digest in done:
+                    out[i, t] = out[done[digest]]
+                    filled += 1
+                elif digest in waiting:
+                    waiting[digest].append((i, t))
+                elif digest in item.hits:
+                    out[i, t] = item.hits[digest]
+                    done[digest] = (i, t)
+                    stats["hits"] += 1
+                    filled += 1
+                else:
+                    waiting[digest] = [(i, t)]
+                    new_rows.append(rows[digest])
+                    new_digests.append(digest)
+                    stats["misses"] += 1
+            progress.update(filled)
+            if new_rows:
+                chunk = item.frames
+                if len(new_rows) != chunk.shape[0]:
+                    chunk = chunk[torch.as_tensor(new_rows)]
+                queue.append((chunk, new_digests))
+                queued += len(new_rows)
+            while queued >= self.batch_size:
+                run(self.batch_size)
+        if queued:
+            run(queued)
+        progress.close()
+
+        self.cache_hits_ = stats["hits"]
+        self.cache_misses_ = stats["misses"]
+        if stats["corrupt"]:
+            warnings.warn(f"{stats['corrupt']} corrupt feature-cache entries under "
+                          f"{os.fspath(self.cache)!r} were detected and recomputed.",
+                          RuntimeWarning, stacklevel=2)
+        if self.verbose:
+            print(f"{type(self).__name__}: {len(samples)} samples, "
+                  f"{self.cache_misses_} frames computed, {self.cache_hits_} read from "
+                  f"cache.", file=sys.stderr)
+        return out.reshape(len(samples), -1) if self.flatten else out
+
+    def _forward(self, model, frames, device):
+        x = self._to_input(frames, device)
+        with torch.inference_mode(), bb.autocast_context(device, self.precision_):
+            features = model(x)
+        return features.float().cpu().numpy()
+
+    # ------------------------------------------------------------------ metadata
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the output columns: ``frame{t}_feature{j}``, frame-major.
+
+        Parameters
+        ----------
+        input_features : ignored
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+        """
+        check_is_fitted(self, "n_frame_features_")
+        return np.asarray([f"frame{t}_feature{j}" for t in range(self.n_frames)
+                           for j in range(self.n_frame_features_)], dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.transformer_tags.preserves_dtype = []
+        return tags

@@ -1,0 +1,276 @@
+"""Streaming frames to the network: per-sample planning, decoding, augmentation, resizing.
+
+One item of :class:`SampleFrames` is one input sample (a video or a clip).  Loading it
+resolves which frames it needs, looks them up in the feature cache, and decodes,
+augments and resizes only the frames that are missing, so the work a DataLoader worker
+does is exactly the work the network cannot skip.  Items are small: their pixels are
+uint8 at the network's input size.  Normalisation (float conversion, mean and standard
+deviation) happens on the compute device, batch by batch.
+"""
+
+import dataclasses
+import hashlib
+import multiprocessing
+import os
+import warnings
+
+import cv2
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset
+from torchvision.transforms.v2 import functional as TF
+
+from ..io import check_video, count_frames, evenly_spaced_indices, file_identity, read_frames
+from ..sampling import Clip
+from ._cache import key_digest
+
+__all__ = ["LoadedSample", "SampleFrames", "frames_plan", "iterate", "prepare_frames"]
+
+
+def frames_plan(video, n_frames, count=count_frames):
+    """Which frames of which video, under which augmentation, one sample stands for.
+
+    This is the single place that knows how clips and raw videos differ.
+
+    Parameters
+    ----------
+    video : str, path-like, ndarray or Clip
+        One input sample.
+    n_frames : int
+        Number of frames per sample.
+    count : callable, default=count_frames
+        Returns a video's number of frames (so that callers can add a persistent memo).
+
+    Returns
+    -------
+    source : str or ndarray
+        The video that holds the pixels.
+    indices : ndarray of shape (n_frames,), dtype int64
+        Frame indices into ``source``.
+    augmentation : Augmentation or None
+        ``None`` when no (or an identity) augmentation applies.
+    """
+    if isinstance(video, Clip):
+        source = check_video(video.video)
+        resolve = getattr(video, "resolve", None)   # lazy clips choose frames on demand
+        resolved = resolve() if callable(resolve) else video
+        indices = getattr(resolved, "indices", resolved)
+        indices = np.asarray(indices, dtype=np.int64).ravel()
+        if indices.size != n_frames:
+            raise ValueError(f"{video!r} has {indices.size} frames but the featurizer "
+                             f"expects n_frames={n_frames}; make clips with the same "
+                             f"n_frames as the featurizer.")
+        augmentation = video.augmentation
+        if augmentation is not None and augmentation.is_identity:
+            augmentation = None
+        return source, indices, augmentation
+    source = check_video(video)
+    return source, evenly_spaced_indices(count(source), n_frames), None
+
+
+def augmentation_key(augmentation):
+    """A hashable, exact description of an augmentation (``None`` for none)."""
+    if augmentation is None:
+        return None
+    return tuple(sorted(dataclasses.asdict(augmentation).items()))
+
+
+def frame_identities(source, indices, frames=None):
+    """Identity of each frame: file identity + index, or a hash of the pixels."""
+    if isinstance(source, np.ndarray):
+        if frames is None:
+            frames = read_frames(source, indices)
+        return [("pixels", frame.shape,
+                 hashlib.blake2b(np.ascontiguousarray(frame).data, digest_size=16).digest())
+                for frame in frames]
+    identity = ("file",) + tuple(file_identity(source))
+    return [identity + (int(i),) for i in indices]
+
+
+def prepare_frames(frames, augmentation, image_size):
+    """RGB uint8 ``(k, H, W, 3)`` → augmented, resized uint8 ``(k, 3, S, S)``.
+
+    The tensor is channels-last in memory (a free view of the decoded frames), which is
+    also the fast path of torchvision's antialiased uint8 resize.
+    """
+    tensor = torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2)
+    if augmentation is not None:
+        tensor = augmentation.apply_tensor(tensor)
+    if tuple(tensor.shape[-2:]) != (image_size, image_size):
+        tensor = TF.resize(tensor, [image_size, image_size], antialias=True)
+    return tensor.contiguous(memory_format=torch.channels_last)
+
+
+@dataclasses.dataclass
+class LoadedSample:
+    """What loading one sample yields.
+
+    Attributes
+    ----------
+    index : int
+        Position of the sample in the input.
+    digests : list of bytes
+        Key digest of each of the sample's ``n_frames`` positions.
+    hits : dict
+        Digest → cached float32 vector, for cached frames.
+    missing : list of bytes
+        Digests of the distinct frames that must be computed, in the order of ``frames``.
+    frames : torch.Tensor or None
+        uint8 ``(len(missing), 3, S, S)`` network inputs of the missing frames.
+    n_corrupt : int
+        Cache entries found corrupt (they are among ``missing``).
+    """
+
+    index: int
+    digests: list
+    hits: dict
+    missing: list
+    frames: object
+    n_corrupt: int = 0
+
+
+class SampleFrames(Dataset):
+    """A map-style dataset: item ``i`` is :class:`LoadedSample` for ``samples[i]``.
+
+    Parameters
+    ----------
+    samples : list
+        Videos and clips.
+    n_frames : int
+        Frames per sample.
+    image_size : int
+        Side of the square network input.
+    cache : FeatureCache or None
+        Where to look for already computed frames (reads only; the caller writes).
+    key_prefix : object
+        Mixed into the frame digests when there is no cache (the cache brings its own).
+    positions : list of array-like or None, default=None
+        For each sample, the positions of its plan to load (all when ``None``); used to
+        draw BatchNorm calibration frames.
+    """
+
+    def __init__(self, samples, n_frames, image_size, cache=None, key_prefix=None,
+                 positions=None):
+        self.samples = samples
+        self.n_frames = n_frames
+        self.image_size = image_size
+        self.cache = cache
+        self.key_prefix = key_prefix
+        self.positions = positions
+
+    def __len__(self):
+        return len(self.samples)
+
+    def _count(self, source):
+        if self.cache is None or not isinstance(source, str) or not os.path.isfile(source):
+            return count_frames(source)
+        identity = tuple(file_identity(source))
+        n = self.cache.get_count(identity)
+        if n is None:
+            n = count_frames(source)
+            self.cache.put_count(identity, n)
+        return n
+
+    def _digest(self, identity, aug_key):
+        if self.cache is not None:
+            return self.cache.frame_digest(identity, aug_key)
+        return key_digest(self.key_prefix, identity, aug_key)
+
+    def __getitem__(self, i):
+        sample = self.samples[i]
+        try:
+            source, indices, augmentation = frames_plan(sample, self.n_frames, self._count)
+            if self.positions is not None:
+                indices = indices[np.asarray(self.positions[i], dtype=np.int64)]
+            array_frames = read_frames(source, indices) if isinstance(source, np.ndarray) \
+                else None
+            aug_key = augmentation_key(augmentation)
+            identities = frame_identities(source, indices, array_frames)
+        except (ValueError, FileNotFoundError, TypeError) as exc:
+            raise type(exc)(f"sample {i}: {exc}") from exc
+        digests = [self._digest(identity, aug_key) for identity in identities]
+
+        hits, missing, missing_at, n_corrupt = {}, [], [], 0
+        seen = set()
+        for position, digest in enumerate(digests):
+            if digest in seen:
+                continue
+            seen.add(digest)
+            vector = self.cache.get(digest) if self.cache is not None else None
+            if vector is None or vector is False:
+                n_corrupt += vector is False
+                missing.append(digest)
+                missing_at.append(position)
+            else:
+                hits[digest] = vector
+        frames = None
+        if missing:
+            if array_frames is not None:
+                raw = array_frames[missing_at]
+            else:
+                try:
+                    raw = read_frames(source, indices[missing_at])
+                except (ValueError, FileNotFoundError) as exc:
+                    raise type(exc)(f"sample {i}: {exc}") from exc
+            frames = prepare_frames(raw, augmentation, self.image_size)
+        return LoadedSample(i, digests, hits, missing, frames, n_corrupt)
+
+
+def _identity(item):
+    return item
+
+
+def _init_worker(worker_id):
+    # One thread per worker: the workers exist for parallelism already.
+    cv2.setNumThreads(1)
+    torch.set_num_threads(1)
+
+
+def _in_daemon():
+    return multiprocessing.current_process().daemon
+
+
+def _context():
+    """The multiprocessing context for DataLoader workers.
+
+    The platform's default, unless the calling process runs under a foreign start
+    method (joblib's loky workers install their own, whose processes DataLoader cannot
+    start); then fork where available, else spawn.
+    """
+    method = multiprocessing.get_start_method(allow_none=True)
+    if method in (None, "fork", "spawn", "forkserver"):
+        return None
+    available = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in available else "spawn")
+
+
+def iterate(dataset, num_workers=0, pin_memory=False):
+    """Yield ``dataset``'s items in order, through a DataLoader.
+
+    With ``num_workers > 0`` items are loaded by worker processes (decoding overlaps the
+    network).  Where worker processes cannot be started (inside a daemonic process such
+    as a ``multiprocessing.Pool`` worker, or when the platform refuses), loading falls
+    back to the calling process with a warning.
+    """
+    if num_workers > 0 and _in_daemon():
+        warnings.warn(f"num_workers={num_workers} cannot be used inside a daemonic process "
+                      "(e.g. a multiprocessing.Pool worker); loading frames in-process "
+                      "(num_workers=0) instead.", RuntimeWarning, stacklevel=3)
+        num_workers = 0
+    kwargs = dict(batch_size=None, shuffle=False, collate_fn=_identity,
+                  pin_memory=pin_memory)
+    if num_workers > 0:
+        try:
+            loader = DataLoader(dataset, num_workers=num_workers, worker_init_fn=_init_worker,
+                                prefetch_factor=2, multiprocessing_context=_context(),
+                                **kwargs)
+            iterator = iter(loader)
+        except Exception as exc:  # AssertionError (daemonic), OSError, pickling errors ...
+            warnings.warn(f"could not start {num_workers} DataLoader worker process(es) "
+                          f"({type(exc).__name__}: {exc}); loading frames in-process "
+                          "(num_workers=0) instead.", RuntimeWarning, stacklevel=3)
+        else:
+            yield from iterator
+            return
+    yield from DataLoader(dataset, num_workers=0, **kwargs)
+

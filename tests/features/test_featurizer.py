@@ -1,0 +1,301 @@
+"""InceptionFeaturizer: shapes, determinism, clips, pickling, weights, parallel use.
+
+Everything runs InceptionV3 at ``image_size=75`` with random weights (BatchNorm
+recalibrated) on a handful of small videos; nothing is downloaded.
+"""
+
+import pickle
+import urllib.error
+import warnings
+
+import numpy as np
+import pytest
+import torch
+import torchvision
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+
+from _videos import write_video
+from skvideo_imb import Clip
+from skvideo_imb.features import InceptionFeaturizer
+from skvideo_imb.features import _backbones, _loading
+from skvideo_imb.io import evenly_spaced_indices
+from skvideo_imb.sampling import Augmentation
+
+N_FRAMES = 3
+
+
+@pytest.fixture(scope="module")
+def videos(make_videos):
+    return make_videos()
+
+
+@pytest.fixture(scope="module")
+def fitted(videos):
+    return InceptionFeaturizer(n_frames=N_FRAMES, weights=None, image_size=75, batch_size=4,
+                               random_state=0).fit(videos)
+
+
+@pytest.fixture(scope="module")
+def features(fitted, videos):
+    return fitted.transform(videos)
+
+
+def test_shapes_dtype_and_names(fitted, videos, features, twin):
+    assert fitted.n_frame_features_ == 2048
+    assert features.shape == (4, N_FRAMES * 2048)
+    assert features.dtype == np.float32
+    assert np.isfinite(features).all()
+    names = fitted.get_feature_names_out()
+    assert names.shape == (N_FRAMES * 2048,)
+    assert names[0] == "frame0_feature0" and names[2048] == "frame1_feature0"
+    three_d = twin(fitted, flatten=False).transform(videos)
+    assert three_d.shape == (4, N_FRAMES, 2048)
+    np.testing.assert_array_equal(three_d.reshape(4, -1), features)  # frame-major
+
+
+def test_recalibrated_random_features_have_imagenet_like_scale(features):
+    # Raw random init gives std ~1e-8 (PyTorch init) or ~6e6 (torchvision init).
+    assert 0.05 < features.mean() < 2.0
+    assert 0.1 < features.std() < 3.0
+    per_frame = features.reshape(-1, 2048)
+    assert per_frame.std(axis=0).mean() > 0.05  # frames differ from one another
+
+
+def test_recalibration_replaced_running_statistics(fitted):
+    layers = _backbones.batchnorm_layers(fitted._model)
+    assert layers and all(not m.training and m.momentum == 0.1 for m in layers)
+    assert not torch.allclose(layers[0].running_var, torch.ones_like(layers[0].running_var))
+
+
+def test_deterministic_for_a_seed(fitted, videos, features):
+    again = clone(fitted).fit(videos)
+    assert again.model_digest_ == fitted.model_digest_
+    np.testing.assert_array_equal(again.transform(videos), features)
+    np.testing.assert_array_equal(fitted.transform(videos), features)
+
+
+def test_not_fitted_and_sklearn_params(make_videos):
+    featurizer = InceptionFeaturizer(n_frames=5, weights=None)
+    assert clone(featurizer).get_params()["n_frames"] == 5
+    with pytest.raises(NotFittedError):
+        featurizer.transform(make_videos(1))
+
+
+def test_raw_videos_and_equivalent_clips_agree(fitted, videos, features):
+    clips = [Clip(v, evenly_spaced_indices(len(v), N_FRAMES)) for v in videos]
+    np.testing.assert_array_equal(fitted.transform(clips), features)
+    identity = [Clip(v, evenly_spaced_indices(len(v), N_FRAMES), Augmentation())
+                for v in videos]
+    np.testing.assert_array_equal(fitted.transform(identity), features)
+
+
+def test_augmented_clip_features_are_those_of_its_pixels(fitted, videos):
+    clip = Clip(videos[0], (6, 0, 3), Augmentation(rotation=10, brightness=1.3))
+    pixels = clip.to_frames()                        # augmented at the source resolution
+    expected = fitted.transform([pixels])            # 3 frames -> evenly spaced = all
+    np.testing.assert_array_equal(fitted.transform([clip]), expected)
+    plain = fitted.transform([Clip(videos[0], (6, 0, 3))])
+    assert not np.allclose(plain, expected)
+
+
+def test_lazy_clip_is_resolved(fitted, videos, features):
+    try:
+        lazy = Clip(videos[1], n_frames=N_FRAMES)          # evenly spaced, chosen on read
+    except TypeError:
+        pytest.skip("this Clip has no lazy form")
+    np.testing.assert_array_equal(fitted.transform([lazy]), features[1:2])
+
+
+def test_clip_of_wrong_length_is_rejected(fitted, videos):
+    with pytest.raises(ValueError, match="n_frames=3"):
+        fitted.transform([Clip(videos[0], (0, 1))])
+
+
+def test_video_files_folders_and_arrays_agree(fitted, tmp_path, make_videos):
+    import cv2
+    frames = make_videos(1, t=9, size=48, seed=3)[0]
+    avi = write_video(tmp_path / "v.avi", frames, "MJPG")
+    decoded = _loading.read_frames(avi)
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    for k, frame in enumerate(frames):
+        cv2.imwrite(str(folder / f"f{k}.png"), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+    from_file, from_folder, from_arrays = (
+        fitted.transform([avi]), fitted.transform([str(folder)]),
+        fitted.transform([decoded, frames]))
+    np.testing.assert_array_equal(from_file, from_arrays[:1])
+    np.testing.assert_array_equal(from_folder, from_arrays[1:])
+
+
+def test_bad_input_names_the_video(fitted, videos):
+    with pytest.raises(ValueError, match=r"X\[1\]"):
+        fitted.transform([videos[0], videos[0].astype(np.float32)])
+    with pytest.raises(FileNotFoundError, match="nope.avi"):
+        fitted.transform(["nope.avi"])
+    with pytest.raises(TypeError, match="wrap"):
+        fitted.transform("one.avi")
+
+
+def test_parameter_validation(videos):
+    with pytest.raises(ValueError, match="at least 75"):
+        InceptionFeaturizer(weights=None, image_size=64).fit(videos)
+    with pytest.raises(ValueError, match="not a torchvision classification model"):
+        InceptionFeaturizer(weights=None, backbone="inception_v9").fit(videos)
+    with pytest.raises(ValueError, match="precision"):
+        InceptionFeaturizer(weights=None, precision="int8").fit(videos)
+
+
+def test_other_backbone_gives_its_penultimate_width(videos):
+    featurizer = InceptionFeaturizer(n_frames=2, backbone="resnet18", weights=None,
+                                     image_size=64, random_state=0).fit(videos)
+    assert featurizer.n_frame_features_ == 512
+    assert featurizer.transform(videos).shape == (4, 2 * 512)
+
+
+def test_pickle_without_model_rebuilds_identical_features(fitted, videos, features):
+    blob = pickle.dumps(fitted)
+    assert len(blob) < 2_000_000  # BatchNorm statistics only, not 90 MB of weights
+    restored = pickle.loads(blob)
+    assert restored._model is None
+    np.testing.assert_array_equal(restored.transform(videos), features)
+
+
+def test_tampered_rebuild_is_detected(fitted, videos):
+    restored = pickle.loads(pickle.dumps(fitted))
+    restored._seed += 1
+    with pytest.raises(RuntimeError, match="differs from the fitted one"):
+        restored.transform(videos)
+
+
+def test_offline_default_weights_error_says_what_to_do(monkeypatch, tmp_path, videos):
+    def offline(*args, **kwargs):
+        raise urllib.error.URLError("[Errno -3] Temporary failure in name resolution")
+    monkeypatch.setattr(torch.hub, "load_state_dict_from_url", offline)
+    with pytest.raises(RuntimeError) as info:
+        InceptionFeaturizer(weights="DEFAULT").fit(videos)
+    message = str(info.value)
+    assert "weights=<path to a local state-dict file>" in message
+    assert "weights=None" in message and "URLError" in message
+
+
+@pytest.fixture(scope="module")
+def weights_file(tmp_path_factory):
+    """A state dict shaped like torchvision's pretrained InceptionV3 (aux head included)."""
+    torch.manual_seed(0)
+    model = torchvision.models.inception_v3(weights=None, aux_logits=True,
+                                            transform_input=True, init_weights=False)
+    with torch.no_grad():  # ImageNet-like running statistics, not the init's (0, 1)
+        for m in model.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.running_var.fill_(4.0)
+    path = tmp_path_factory.mktemp("weights") / "inception.pth"
+    torch.save(model.state_dict(), path)
+    return path, model.state_dict()
+
+
+def test_local_weights_file_round_trip(weights_file, videos):
+    path, state = weights_file
+    featurizer = InceptionFeaturizer(n_frames=2, weights=str(path), image_size=75,
+                                     batch_size=8).fit(videos[:2])
+    assert featurizer.weights_source_ == "file:inception.pth"
+    loaded = featurizer._model.state_dict()
+    for name, tensor in loaded.items():
+        torch.testing.assert_close(tensor, state[name], rtol=0, atol=0)
+    assert featurizer._model.transform_input  # pretrained weights expect this
+    features = featurizer.transform(videos[:2])
+    assert features.shape == (2, 2 * 2048) and np.isfinite(features).all()
+    # pickled with the weights, the featurizer survives the file's removal
+    blob = pickle.dumps(featurizer.set_params(pickle_model=True))
+    assert len(blob) > 50_000_000
+    restored = pickle.loads(blob)
+    np.testing.assert_array_equal(restored.transform(videos[:2]), features)
+
+
+def test_bad_weights_file(tmp_path, videos):
+    torch.save({"conv.weight": torch.zeros(2)}, tmp_path / "other.pth")
+    with pytest.raises(ValueError, match="missing keys"):
+        InceptionFeaturizer(weights=str(tmp_path / "other.pth")).fit(videos)
+    with pytest.raises(FileNotFoundError, match="neither an existing"):
+        InceptionFeaturizer(weights=str(tmp_path / "absent.pth")).fit(videos)
+
+
+def test_precision_resolution(monkeypatch):
+    cpu = torch.device("cpu")
+    assert _backbones.resolve_precision("fp32", cpu) == "fp32"
+    _backbones.cpu_has_fast_bf16.cache_clear()
+    monkeypatch.setattr(_backbones, "_cpu_flags", lambda: {"avx2", "avx512_bf16"})
+    assert _backbones.resolve_precision("auto", cpu) == "bf16"
+    _backbones.cpu_has_fast_bf16.cache_clear()
+    monkeypatch.setattr(_backbones, "_cpu_flags", lambda: {"avx2"})
+    assert _backbones.resolve_precision("auto", cpu) == "fp32"
+    _backbones.cpu_has_fast_bf16.cache_clear()
+
+
+def test_frames_stream_through_the_network_in_batches(fitted, videos, monkeypatch, twin):
+    """Loading and inference interleave: not all videos are decoded before the CNN."""
+    events = []
+    original = _loading.SampleFrames.__getitem__
+
+    def loading(self, i):
+        events.append("load")
+        return original(self, i)
+    monkeypatch.setattr(_loading.SampleFrames, "__getitem__", loading)
+    handle = fitted._model.register_forward_hook(
+        lambda module, args, output: events.append(("forward", args[0].shape[0])))
+    try:
+        twin(fitted, batch_size=3).transform(videos)
+    finally:
+        handle.remove()
+    forwards = [k for k, e in enumerate(events) if e != "load"]
+    loads = [k for k, e in enumerate(events) if e == "load"]
+    assert [events[k][1] for k in forwards] == [3, 3, 3, 3]
+    assert len(loads) == 4 and forwards[0] < loads[-1]  # the CNN ran before all loads
+
+
+def test_daemonic_process_falls_back_to_in_process_loading(fitted, videos, features,
+                                                           monkeypatch, twin):
+    monkeypatch.setattr(_loading, "_in_daemon", lambda: True)
+    with pytest.warns(RuntimeWarning, match="num_workers=0"):
+        out = twin(fitted, num_workers=2).transform(videos)
+    np.testing.assert_array_equal(out, features)
+
+
+@pytest.mark.slow
+def test_worker_processes_give_the_same_features(fitted, videos, features, twin):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        out = twin(fitted, num_workers=1).transform(videos)
+    np.testing.assert_array_equal(out, features)
+
+
+@pytest.mark.slow
+def test_inside_grid_search_with_two_jobs(videos):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.pipeline import make_pipeline
+
+    X = np.concatenate([videos, videos[:, ::-1]])
+    y = np.array([0] * 4 + [1] * 4)
+    pipe = make_pipeline(
+        InceptionFeaturizer(n_frames=2, weights=None, image_size=75, num_workers=1,
+                            n_calibration_frames=16, random_state=0),
+        LogisticRegression(max_iter=200))
+    search = GridSearchCV(pipe, {"logisticregression__C": [1.0]}, cv=2, n_jobs=2,
+                          error_score="raise").fit(X, y)
+    assert search.best_score_ >= 0
+
+
+def test_verbose_shows_progress_over_frames(fitted, videos, capsys, twin):
+    twin(fitted, verbose=1).transform(videos)
+    err = capsys.readouterr().err
+    assert "frame" in err and "12 frames computed" in err
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_features_match_cpu(fitted, videos, features):
+    gpu = pickle.loads(pickle.dumps(fitted)).set_params(device="cuda")
+    out = gpu.transform(videos)
+    assert gpu.device_.startswith("cuda")
+    assert np.corrcoef(out.ravel(), features.ravel())[0, 1] > 0.99

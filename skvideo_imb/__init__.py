@@ -7,6 +7,10 @@ that compose in an :class:`imblearn.pipeline.Pipeline`.
 
 from ._version import __version__
 from .features import InceptionFeaturizer
+from .models import ResBiLSTMClassifier
 from .sampling import Clip, SpatioTemporalOverSampler, to_frames
 
-__all__ = ["Clip", "InceptionFeaturizer", "SpatioTemporalOverSampler", "__version__", "to_frames"]
+__all__ = [
+    "Clip", "InceptionFeaturizer", "ResBiLSTMClassifier", "SpatioTemporalOverSampler",
+    "__version__", "to_frames",
+]

@@ -1,0 +1,6 @@
+"""Temporal models: the residual bidirectional LSTM and its scikit-learn classifier."""
+
+from ._classifier import PAPER_PARAMS, ResBiLSTMClassifier
+from ._module import ResBiLSTM
+
+__all__ = ["PAPER_PARAMS", "ResBiLSTM", "ResBiLSTMClassifier"]

@@ -1,0 +1,815 @@
+"""ResBiLSTMClassifier: the paper's temporal model as a skorch / scikit-learn classifier."""
+
+from collections.abc import Mapping
+from contextlib import contextmanager, nullcontext
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from skorch import NeuralNetClassifier
+from skorch.callbacks import EarlyStopping, EpochScoring
+from skorch.dataset import ValidSplit, unpack_data
+from skorch.utils import TeeGenerator, is_dataset, to_tensor
+from sklearn.metrics import accuracy_score
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import (
+    Interval,
+    StrOptions,
+    validate_parameter_constraints,
+)
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_array,
+    check_consistent_length,
+    column_or_1d,
+    validate_data,
+)
+
+from ._module import ResBiLSTM
+
+__all__ = ["PAPER_PARAMS", "ResBiLSTMClassifier"]
+
+#: The settings stated in Pouyanfar et al. (2018): two residual bidirectional LSTM
+#: layers of 1024 units, a dense layer of 1024, 50% dropout, Adam with learning rate
+#: 1e-6 and L2 3e-4, on 40-frame sequences.  Use as
+#: ``ResBiLSTMClassifier(**PAPER_PARAMS)``; with a learning rate this small the model
+#: needs hundreds of epochs on a large data set, so also raise ``max_epochs``.
+PAPER_PARAMS = {
+    "n_frames": 40,
+    "hidden_size": 1024,
+    "num_layers": 2,
+    "bidirectional": True,
+    "residual": True,
+    "fc_size": 1024,
+    "dropout": 0.5,
+    "optimizer": torch.optim.Adam,
+    "lr": 1e-6,
+    "weight_decay": 3e-4,
+}
+
+_PRECISIONS = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+def _resolve_device(device):
+    """``"auto"`` becomes ``"cuda"`` when CUDA is available, else ``"cpu"``."""
+    if isinstance(device, str) and device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return device
+
+
+def _device_type(device):
+    return "cpu" if device is None else torch.device(device).type
+
+
+def _valid_accuracy(net, X, y):
+    """Accuracy on skorch's internal validation set, whose targets are encoded labels."""
+    return accuracy_score(y, net.predict_proba(X).argmax(axis=1))
+
+
+class ResBiLSTMClassifier(NeuralNetClassifier):
+    """Residual bidirectional LSTM classifier of frame-feature sequences (skorch net).
+
+    The temporal model of Pouyanfar, Chen and Shyu (2018) (see
+    :class:`~skvideo_imb.models.ResBiLSTM`) wrapped as a
+    :class:`skorch.NeuralNetClassifier`: scikit-learn sees a classifier with
+    ``fit``/``predict``/``predict_proba``/``score`` and ``classes_``, and every skorch
+    parameter (``optimizer__*``, ``callbacks``, ``train_split``, ``iterator_train__*``,
+    ``warm_start``, ``module__*``) keeps its meaning.  The module's input width and
+    number of classes are taken from the data at ``fit``.
+
+    X is either 3-D, ``(n_samples, n_frames, n_frame_features)``, or 2-D and frame-major,
+    ``(n_samples, n_frames * n_frame_features)`` — what a featurizer, a scaler or SMOTE
+    emits — and is then folded with ``n_frames``.  Any float or integer dtype is accepted
+    and cast to float32.  Labels may be of any type that :class:`~sklearn.preprocessing.
+    LabelEncoder` handles; the net is trained on their codes ``0 .. n_classes - 1``.
+
+    Parameters
+    ----------
+    n_frames : int or None, default=None
+        Number of time steps of each sample, used to fold 2-D input.  ``None`` accepts 3-D
+        input only at ``fit`` (at prediction, 2-D input is then folded with the number of
+        frames seen at ``fit``).  A 2-D width not divisible by ``n_frames`` is an error.
+    hidden_size : int, default=1024
+        LSTM units per direction.
+    num_layers : int, default=2
+        Number of stacked LSTM layers.
+    bidirectional : bool, default=True
+        Bidirectional LSTM layers.
+    residual : bool, default=True
+        Shortcut connections around every LSTM layer.  ``num_layers=1,
+        bidirectional=False, residual=False`` is the paper's CNN-LSTM baseline.
+    fc_size : int, default=1024
+        Width of the hidden dense layer.
+    dropout : float, default=0.5
+        Dropout rate before the output layer.
+    lstm_dropout : float, default=0.2
+        Dropout rate on every LSTM layer's output (rate not stated in the paper).
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes in the cross-entropy loss, with scikit-learn's meaning
+        (:func:`sklearn.utils.class_weight.compute_class_weight`); dict keys are the
+        original labels.  A ``criterion__weight`` parameter takes precedence.
+    weight_decay : float or None, default=3e-4
+        L2 penalty passed to the optimiser (the paper's λ); ``optimizer__weight_decay``
+        takes precedence and ``None`` passes nothing.
+    precision : {"auto", "fp32", "bf16", "fp16"}, default="auto"
+        Mixed-precision autocast of the forward pass (the loss is always computed in
+        float32).  ``"auto"`` is bf16 on a CUDA device that supports it (else fp16 with
+        gradient scaling) and fp32 on CPU; ``"bf16"`` also works on CPU, where it only
+        pays off on processors with native bf16 (AVX512-BF16, AMX) — see
+        ``benchmarks/train_speed.py``.  ``"fp16"`` needs CUDA.
+    early_stopping : bool, default=False
+        Stop when the validation loss has not improved for ``patience`` epochs and
+        restore the best weights (skorch's :class:`~skorch.callbacks.EarlyStopping`).
+        When ``train_split`` is None, a stratified ``validation_fraction`` of the
+        training data is held out for it.
+    validation_fraction : float, default=0.1
+        Share of the training data held out when ``early_stopping`` and no
+        ``train_split`` are given.
+    patience : int, default=10
+        Epochs without improvement of the validation loss before stopping.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, dropout, shuffling and the early-stopping split, so
+        that fits on CPU are reproducible; the global torch random state is left as it
+        was.  CUDA kernels may still be non-deterministic.
+    module : type, default=ResBiLSTM
+        The torch module class; it receives ``input_size``, ``n_classes`` and the
+        architecture parameters above, overridden by any ``module__*`` parameter.
+    criterion : type, default=torch.nn.CrossEntropyLoss
+        Loss on the module's logits.
+    optimizer : type, default=torch.optim.Adam
+        The paper's optimiser.
+    lr : float, default=1e-3
+        Learning rate.  Not the paper's 1e-6 (see ``PAPER_PARAMS``): at that rate a model
+        needs hundreds of epochs on tens of thousands of sequences, and a user fitting
+        a few hundred sequences would see no learning within ``max_epochs``.
+    max_epochs : int, default=30
+        Number of passes over the training data.
+    batch_size : int, default=32
+        Mini-batch size (the paper does not state one); small enough that a data set of
+        a few hundred sequences gives enough optimiser steps in ``max_epochs``.
+    train_split : callable or None, default=None
+        skorch's internal validation split; ``None`` trains on all the data, as a
+        scikit-learn user expects (cross-validate outside).
+    device : str, torch.device or None, default="auto"
+        ``"auto"`` is ``"cuda"`` when available, else ``"cpu"``.
+    verbose : int, default=0
+        skorch's per-epoch log (``1`` prints it).
+    classes : array-like or None, default=None
+        All labels, when ``y`` at ``fit`` may not show all of them.
+    **kwargs
+        Any other :class:`skorch.NeuralNet` parameter, e.g. ``callbacks``,
+        ``warm_start``, ``iterator_train__num_workers`` or ``optimizer__betas``.
+        Training batches are shuffled unless ``iterator_train__shuffle=False``.
+
+    Attributes
+    ----------
+    module_ : ResBiLSTM
+        The fitted torch module.
+    classes_ : ndarray of shape (n_classes,)
+        The original labels, sorted; ``predict`` returns them.
+    label_encoder_ : sklearn.preprocessing.LabelEncoder
+        Maps labels to the codes the net is trained on.
+    class_weight_ : ndarray of shape (n_classes,) or None
+        Loss weight of each class of ``classes_``.
+    n_features_in_ : int
+        Width of the flattened input, ``n_frames_ * n_frame_features_``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names, only when X at ``fit`` was a 2-D frame with string column names.
+    n_frames_ : int
+        Time steps per sample seen at ``fit``.
+    n_frame_features_ : int
+        Features per time step (the module's ``input_size``).
+    history_ : skorch.history.History
+        Per-epoch record of losses and scores.
+
+    See Also
+    --------
+    skvideo_imb.models.ResBiLSTM : The torch module.
+    skorch.NeuralNetClassifier : The parent class and its parameters.
+
+    Notes
+    -----
+    Sample weights multiply the per-sample losses; a mini-batch loss is
+    ``sum(w_i c_i l_i) / sum(w_i c_i)`` for sample weights ``w``, class weights ``c``
+    and per-sample losses ``l``, which reduces to PyTorch's weighted mean without
+    sample weights.  Adam's ``weight_decay`` adds ``weight_decay * w`` to each gradient.
+
+    Callbacks score skorch's internal validation set with targets encoded as
+    ``0 .. n_classes - 1``: a custom :class:`~skorch.callbacks.EpochScoring` should score
+    ``net.predict_proba(X).argmax(1)``, as the default ``valid_acc`` does.
+
+    References
+    ----------
+    .. [1] S. Pouyanfar, S.-C. Chen and M.-L. Shyu, "Deep Spatio-Temporal Representation
+       Learning for Multi-Class Imbalanced Data Classification", IEEE IRI 2018.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvideo_imb.models import ResBiLSTMClassifier
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(20, 5 * 3))          # 20 sequences, 5 frames x 3 features
+    >>> y = np.array(["walk", "run"] * 10)
+    >>> clf = ResBiLSTMClassifier(n_frames=5, hidden_size=4, fc_size=4, max_epochs=2,
+    ...                           random_state=0).fit(X, y)
+    >>> clf.classes_
+    array(['run', 'walk'], dtype='<U4')
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 2)
+    >>> clf.predict(X.reshape(20, 5, 3)[:2]).shape  # 3-D input works too
+    (2,)
+    """
+
+    _parameter_constraints = {
+        "n_frames": [Interval(Integral, 1, None, closed="left"), None],
+        "hidden_size": [Interval(Integral, 1, None, closed="left")],
+        "num_layers": [Interval(Integral, 1, None, closed="left")],
+        "bidirectional": ["boolean"],
+        "residual": ["boolean"],
+        "fc_size": [Interval(Integral, 1, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="both")],
+        "lstm_dropout": [Interval(Real, 0, 1, closed="both")],
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+        "weight_decay": [Interval(Real, 0, None, closed="left"), None],
+        "precision": [StrOptions(set(_PRECISIONS) | {"auto"})],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "patience": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        n_frames=None,
+        *,
+        hidden_size=1024,
+        num_layers=2,
+        bidirectional=True,
+        residual=True,
+        fc_size=1024,
+        dropout=0.5,
+        lstm_dropout=0.2,
+        class_weight=None,
+        weight_decay=3e-4,
+        precision="auto",
+        early_stopping=False,
+        validation_fraction=0.1,
+        patience=10,
+        random_state=None,
+        module=ResBiLSTM,
+        criterion=torch.nn.CrossEntropyLoss,
+        optimizer=torch.optim.Adam,
+        lr=1e-3,
+        max_epochs=30,
+        batch_size=32,
+        train_split=None,
+        device="auto",
+        verbose=0,
+        classes=None,
+        **kwargs,
+    ):
+        super().__init__(
+            module, criterion=criterion, optimizer=optimizer, lr=lr,
+            max_epochs=max_epochs, batch_size=batch_size, train_split=train_split,
+            device=device, verbose=verbose, classes=classes, **kwargs,
+        )
+        self.n_frames = n_frames
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.bidirectional = bidirectional
+        self.residual = residual
+        self.fc_size = fc_size
+        self.dropout = dropout
+        self.lstm_dropout = lstm_dropout
+        self.class_weight = class_weight
+        self.weight_decay = weight_decay
+        self.precision = precision
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ sklearn API
+    def _get_param_names(self):
+        # skorch lists every attribute without a trailing underscore; drop private ones
+        return [k for k in super()._get_param_names() if not k.startswith("_")]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.non_deterministic = self.random_state is None
+        return tags
+
+    @property
+    def classes_(self):
+        if hasattr(self, "label_encoder_"):
+            return self.label_encoder_.classes_
+        if self.classes is not None and len(self.classes):
+            return np.unique(self.classes)
+        raise AttributeError(f"{type(self).__name__} has no attribute 'classes_' before fit.")
+
+    def fit(self, X, y, sample_weight=None, **fit_params):
+        """Initialise the module from the data (unless ``warm_start``) and train it.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_frames, n_frame_features) or \
+                (n_samples, n_frames * n_frame_features)
+            Feature sequences; 2-D input is folded with ``n_frames``.
+        y : array-like of shape (n_samples,)
+            Labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample loss weights, combined with ``class_weight``.
+        **fit_params : dict
+            Passed on to skorch (module forward and ``train_split``).
+
+        Returns
+        -------
+        self : ResBiLSTMClassifier
+        """
+        reset = not (self.warm_start and self.initialized_)
+        return self._fit(X, y, sample_weight, reset, "fit", fit_params)
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None, **fit_params):
+        """Train for ``max_epochs`` more epochs, initialising the module on the first call.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_frames, n_frame_features) or \
+                (n_samples, n_frames * n_frame_features)
+            Feature sequences.
+        y : array-like of shape (n_samples,)
+            Labels.
+        classes : array-like of shape (n_classes,), default=None
+            All labels, needed on the first call when ``y`` does not show all of them.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample loss weights.
+        **fit_params : dict
+            Passed on to skorch.
+
+        Returns
+        -------
+        self : ResBiLSTMClassifier
+        """
+        reset = not self.initialized_
+        return self._fit(X, y, sample_weight, reset, "partial_fit", fit_params, classes)
+
+    def predict_proba(self, X):
+        """Class probabilities (softmax of the logits), columns ordered as ``classes_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_frames, n_frame_features) or \
+                (n_samples, n_frames * n_frame_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes), dtype float32
+        """
+        self.check_is_fitted()
+        return super().predict_proba(X)
+
+    def predict(self, X):
+        """Most probable label of each sample.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_frames, n_frame_features) or \
+                (n_samples, n_frames * n_frame_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Labels from ``classes_``.
+        """
+        proba = self.predict_proba(X)
+        return self.classes_[proba.argmax(axis=1)]
+
+    # ------------------------------------------------------------------ fitting
+    def _fit(self, X, y, sample_weight, reset, method, fit_params, classes=None):
+        if reset:
+            self._validate_own_params()
+        X = self._validate_X(X, reset=reset)
+        y = self._encode_y(X, y, reset=reset, classes=classes)
+        data = {"X": X}
+        if sample_weight is not None:
+            data["sample_weight"] = _check_sample_weight(
+                sample_weight, X, dtype=np.float32, ensure_non_negative=True)
+        with self._resolved_device(), self._seeded():
+            if reset:
+                self.initialize()
+            self._grad_scaler = torch.amp.GradScaler(
+                _device_type(self.device), enabled=self._grad_scaler_enabled())
+            try:
+                super().partial_fit(data, y, _routing_method=method, **fit_params)
+            finally:
+                self._grad_scaler = None
+        return self
+
+    def _validate_own_params(self):
+        params = {name: getattr(self, name) for name in self._parameter_constraints}
+        validate_parameter_constraints(
+            self._parameter_constraints, params, caller_name=type(self).__name__)
+
+    def _validate_X(self, X, *, reset):
+        """Check X, cast it to float32 and return it as (n_samples, n_frames, n_features)."""
+        if not hasattr(X, "ndim") and not hasattr(X, "shape"):
+            X = np.asarray(X)
+        if getattr(X, "ndim", None) == 3:
+            X = check_array(X, allow_nd=True, dtype=np.float32)
+            n_samples, n_frames, n_features = X.shape
+            validate_data(self, X.reshape(n_samples, -1), reset=reset,
+                          skip_check_array=True)
+        else:
+            X = validate_data(self, X, reset=reset, dtype=np.float32)
+            n_frames = self.n_frames
+            if n_frames is None and not reset:
+                n_frames = getattr(self, "n_frames_", None)
+            if n_frames is None:
+                raise ValueError(
+                    f"{type(self).__name__} got 2-D input of shape {X.shape}: set n_frames "
+                    "to fold it into (n_samples, n_frames, n_frame_features), or pass 3-D "
+                    "input.")
+            if X.shape[1] % n_frames:
+                raise ValueError(
+                    f"X has {X.shape[1]} columns, which is not a multiple of "
+                    f"n_frames={n_frames}; 2-D input must be frame-major "
+                    "(n_samples, n_frames * n_frame_features).")
+            n_samples, n_features = X.shape[0], X.shape[1] // n_frames
+            X = X.reshape(n_samples, n_frames, n_features)
+        if reset:
+            self.n_frames_, self.n_frame_features_ = n_frames, n_features
+        elif n_features != getattr(self, "n_frame_features_", n_features):
+            raise ValueError(
+                f"X has {n_features} features per frame, but {type(self).__name__} was "
+                f"fitted with {self.n_frame_features_}.")
+        return X
+
+    def _encode_y(self, X, y, *, reset, classes=None):
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None.")
+        check_classification_targets(y)
+        y = column_or_1d(y, warn=True)
+        check_consistent_length(X, y)
+        if reset or not hasattr(self, "label_encoder_"):  # e.g. initialize + warm start
+            labels = self.classes if classes is None else classes
+            if labels is not None and not len(labels):
+                raise ValueError("classes must list at least one label, got an empty list.")
+            self.label_encoder_ = LabelEncoder().fit(y if labels is None else labels)
+        if reset:
+            self.class_weight_ = None if self.class_weight is None else compute_class_weight(
+                self.class_weight, classes=self.classes_, y=y)
+        return self.label_encoder_.transform(y).astype(np.int64)
+
+    @contextmanager
+    def _seeded(self):
+        if self.random_state is None:
+            self._fit_seed = None
+            yield
+            return
+        self._fit_seed = int(check_random_state(self.random_state).randint(2**31 - 1))
+        devices = []
+        if _device_type(self.device) == "cuda":
+            index = torch.device(self.device).index
+            devices = [torch.cuda.current_device() if index is None else index]
+        with torch.random.fork_rng(devices=devices):
+            torch.manual_seed(self._fit_seed)
+            yield
+
+    @contextmanager
+    def _resolved_device(self):
+        """Let skorch see a concrete device while ``device="auto"`` stays the parameter."""
+        requested = self.__dict__.get("device")
+        resolved = _resolve_device(requested)
+        if resolved is requested:
+            yield
+            return
+        self.__dict__["device"] = resolved
+        try:
+            yield
+        finally:
+            self.__dict__["device"] = requested
+
+    # ------------------------------------------------------------------ skorch hooks
+    def initialize(self):
+        """Initialise callbacks, module, criterion and optimiser; returns self.
+
+        Outside ``fit`` the module needs ``module__input_size`` and ``module__n_classes``
+        (or ``classes``), e.g. before :meth:`load_params`.
+
+        Returns
+        -------
+        self : ResBiLSTMClassifier
+        """
+        self._validate_own_params()
+        with self._resolved_device():
+            return super().initialize()
+
+    @property
+    def _default_callbacks(self):
+        callbacks = [
+            (name, EpochScoring(_valid_accuracy, name="valid_acc", lower_is_better=False)
+             if name == "valid_acc" else callback)
+            for name, callback in super()._default_callbacks
+        ]
+        # set_params may reach here before validation: only a real True adds the callback
+        if isinstance(self.early_stopping, (bool, np.bool_)) and self.early_stopping:
+            callbacks.append(("early_stopping", EarlyStopping(
+                monitor="valid_loss", patience=self.patience, load_best=True)))
+        return callbacks
+
+    def initialize_module(self):
+        """Build the module from the architecture parameters and the fitted data shape.
+
+        Returns
+        -------
+        self : ResBiLSTMClassifier
+        """
+        kwargs = {
+            "input_size": getattr(self, "n_frame_features_", None),
+            "n_classes": len(self.classes_) if hasattr(self, "classes_") else None,
+            "hidden_size": self.hidden_size,
+            "num_layers": self.num_layers,
+            "bidirectional": self.bidirectional,
+            "residual": self.residual,
+            "fc_size": self.fc_size,
+            "dropout": self.dropout,
+            "lstm_dropout": self.lstm_dropout,
+        }
+        kwargs.update(self.get_params_for("module"))
+        missing = [name for name in ("input_size", "n_classes") if kwargs[name] is None]
+        if missing:
+            raise ValueError(
+                f"{type(self).__name__} infers the module's {' and '.join(missing)} from "
+                "the data in fit; to initialise without fitting, pass "
+                + " and ".join(f"module__{name}" for name in missing) + ".")
+        self.module_ = self.initialized_instance(self.module, kwargs)
+        return self
+
+    def initialize_criterion(self):
+        """Build the loss, with ``class_weight_`` as its class weights.
+
+        Returns
+        -------
+        self : ResBiLSTMClassifier
+        """
+        kwargs = self.get_params_for("criterion")
+        if getattr(self, "class_weight_", None) is not None and "weight" not in kwargs:
+            kwargs["weight"] = torch.as_tensor(self.class_weight_, dtype=torch.float32)
+        self.criterion_ = self.initialized_instance(self.criterion, kwargs)
+        return self
+
+    def get_params_for_optimizer(self, prefix, named_parameters):
+        """skorch's optimiser arguments plus ``weight_decay`` unless set explicitly.
+
+        Parameters
+        ----------
+        prefix : str
+            Optimiser name, ``"optimizer"``.
+        named_parameters : iterable of (str, torch.nn.Parameter)
+            The parameters to optimise.
+
+        Returns
+        -------
+        args : tuple
+            Positional arguments of the optimiser.
+        kwargs : dict
+            Keyword arguments of the optimiser.
+        """
+        args, kwargs = super().get_params_for_optimizer(prefix, named_parameters)
+        if prefix == "optimizer" and self.weight_decay is not None:
+            kwargs.setdefault("weight_decay", self.weight_decay)
+        return args, kwargs
+
+    def get_dataset(self, X, y=None):
+        """Validate and fold raw input before wrapping it in skorch's dataset.
+
+        Parameters
+        ----------
+        X : array-like, dict or torch Dataset
+            Raw input (validated), or data already prepared by ``fit`` (passed through).
+        y : array-like or None
+            Encoded targets.
+
+        Returns
+        -------
+        dataset : torch.utils.data.Dataset
+        """
+        if not is_dataset(X) and not isinstance(X, Mapping):
+            X = {"X": self._validate_X(X, reset=False)}
+        return super().get_dataset(X, y)
+
+    def get_split_datasets(self, X, y=None, **fit_params):
+        """skorch's split, or a stratified hold-out for ``early_stopping``.
+
+        Parameters
+        ----------
+        X : dict
+            Prepared training data.
+        y : ndarray
+            Encoded targets.
+        **fit_params : dict
+            Passed to the split.
+
+        Returns
+        -------
+        dataset_train, dataset_valid : torch Dataset, torch Dataset or None
+        """
+        if self.train_split is None and self.early_stopping:
+            split = ValidSplit(self.validation_fraction, stratified=True,
+                               random_state=getattr(self, "_fit_seed", None))
+            return split(self.get_dataset(X, y), y, **fit_params)
+        return super().get_split_datasets(X, y, **fit_params)
+
+    def get_iterator(self, dataset, training=False):
+        """skorch's data loader, shuffling training batches unless told otherwise.
+
+        Parameters
+        ----------
+        dataset : torch Dataset
+        training : bool, default=False
+
+        Returns
+        -------
+        iterator : torch.utils.data.DataLoader
+        """
+        prefix = "iterator_train" if training else "iterator_valid"
+        kwargs = self.get_params_for(prefix)
+        if training:
+            kwargs.setdefault("shuffle", True)
+        kwargs.setdefault("batch_size", self.batch_size)
+        if kwargs["batch_size"] == -1:
+            kwargs["batch_size"] = len(dataset)
+        return getattr(self, prefix)(dataset, **kwargs)
+
+    def infer(self, x, **fit_params):
+        """Forward one batch under the precision's autocast; returns float32 logits.
+
+        Parameters
+        ----------
+        x : dict or array-like
+            ``{"X": batch, ...}`` as prepared by ``fit``, or a batch of sequences.
+        **fit_params : dict
+            Passed to the module's forward.
+
+        Returns
+        -------
+        logits : torch.Tensor of shape (batch_size, n_classes)
+        """
+        if isinstance(x, Mapping):
+            x = x["X"]
+        with self._resolved_device():
+            x = to_tensor(x, device=self.device)
+            with self._autocast():
+                logits = self.module_(x, **fit_params)
+        return logits.float()
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        """Cross-entropy, weighted by class and, when given, by sample.
+
+        Parameters
+        ----------
+        y_pred : torch.Tensor of shape (batch_size, n_classes)
+            Logits.
+        y_true : torch.Tensor of shape (batch_size,)
+            Encoded targets.
+        X : dict or None
+            The batch; its ``"sample_weight"`` entry, if any, weights the samples.
+        training : bool, default=False
+
+        Returns
+        -------
+        loss : torch.Tensor
+            Scalar loss.
+        """
+        with self._resolved_device():
+            return self._get_loss(y_pred, y_true, X=X, training=training)
+
+    def _get_loss(self, y_pred, y_true, X, training):
+        weights = X.get("sample_weight") if isinstance(X, Mapping) else None
+        if weights is None:
+            return super().get_loss(y_pred, y_true, X=X, training=training)
+        y_true = to_tensor(y_true, device=self.device)
+        weights = to_tensor(weights, device=self.device).to(y_pred.dtype)
+        criterion = self.criterion_
+        reduction, criterion.reduction = criterion.reduction, "none"
+        try:
+            losses = criterion(y_pred, y_true)
+        finally:
+            criterion.reduction = reduction
+        class_weight = getattr(criterion, "weight", None)
+        norm = weights if class_weight is None else weights * class_weight[y_true]
+        return (weights * losses).sum() / norm.sum().clamp_min(torch.finfo(norm.dtype).eps)
+
+    def train_step(self, batch, **fit_params):
+        """One optimiser step; with fp16 the loss is scaled (``torch.amp.GradScaler``).
+
+        Parameters
+        ----------
+        batch : tuple
+            ``(X, y)`` batch from the data loader.
+        **fit_params : dict
+            Passed to the module's forward.
+
+        Returns
+        -------
+        step : dict
+            ``{"loss": loss, "y_pred": y_pred}``.
+        """
+        scaler = getattr(self, "_grad_scaler", None)
+        if scaler is None or not scaler.is_enabled():
+            return super().train_step(batch, **fit_params)
+        self._zero_grad_optimizer()
+        self._set_training(True)
+        Xi, yi = unpack_data(batch)
+        y_pred = self.infer(Xi, **fit_params)
+        loss = self.get_loss(y_pred, yi, X=Xi, training=True)
+        scaler.scale(loss).backward()
+        optimizers = [getattr(self, name + "_") for name in self._optimizers]
+        for optimizer in optimizers:
+            scaler.unscale_(optimizer)
+        self.notify("on_grad_computed", batch=batch, training=True,
+                    named_parameters=TeeGenerator(self.get_all_learnable_params()))
+        for optimizer in optimizers:
+            scaler.step(optimizer)
+        scaler.update()
+        return {"loss": loss, "y_pred": y_pred}
+
+    def forward_iter(self, X, training=False, device="cpu"):
+        """skorch's batched forward (see :meth:`skorch.NeuralNet.forward_iter`).
+
+        Parameters
+        ----------
+        X : array-like
+            Input sequences.
+        training : bool, default=False
+            Whether to run the module in training mode.
+        device : str, default="cpu"
+            Where to put each output.
+
+        Yields
+        ------
+        logits : torch.Tensor
+            Module output of one batch.
+        """
+        with self._resolved_device():
+            yield from super().forward_iter(X, training=training, device=device)
+
+    def set_params(self, **params):
+        """Set parameters (skorch's rules: prefixed ones may re-initialise components).
+
+        Parameters
+        ----------
+        **params : dict
+            Parameter names and values.
+
+        Returns
+        -------
+        self : ResBiLSTMClassifier
+        """
+        with self._resolved_device():
+            return super().set_params(**params)
+
+    def load_params(self, *args, **kwargs):
+        """Load parameters saved with :meth:`save_params` (see skorch).
+
+        Parameters
+        ----------
+        *args, **kwargs
+            As :meth:`skorch.NeuralNet.load_params`.
+        """
+        with self._resolved_device():
+            return super().load_params(*args, **kwargs)
+
+    def __setstate__(self, state):
+        requested = state.get("device")
+        state["device"] = _resolve_device(requested)
+        super().__setstate__(state)
+        self.__dict__["device"] = requested
+
+    # ------------------------------------------------------------------ precision
+    def _amp_dtype(self):
+        device_type = _device_type(self.device)
+        if self.precision == "auto":
+            if device_type != "cuda":
+                return None
+            return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        dtype = _PRECISIONS[self.precision]
+        if dtype is torch.float16 and device_type != "cuda":
+            raise ValueError(
+                "precision='fp16' needs a CUDA device (PyTorch's CPU LSTM has no fp16 "
+                "kernel); use 'bf16' or 'fp32' on CPU.")
+        return dtype
+
+    def _autocast(self):
+        dtype = self._amp_dtype()
+        if dtype is None:
+            return nullcontext()
+        return torch.autocast(_device_type(self.device), dtype=dtype)
+
+    def _grad_scaler_enabled(self):
+        return self._amp_dtype() is torch.float16

@@ -1,0 +1,386 @@
+"""Behaviour of ResBiLSTMClassifier as a scikit-learn classifier and a skorch net."""
+
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from skorch.callbacks import EarlyStopping, EpochScoring
+from skorch.dataset import ValidSplit
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import recall_score
+from sklearn.model_selection import GridSearchCV
+from sklearn.utils.class_weight import compute_class_weight
+
+from skvideo_imb.models import PAPER_PARAMS, ResBiLSTM, ResBiLSTMClassifier
+
+from .conftest import blobs, order_toy
+
+OWN_PARAMS = {
+    "n_frames": None, "hidden_size": 1024, "num_layers": 2, "bidirectional": True,
+    "residual": True, "fc_size": 1024, "dropout": 0.5, "lstm_dropout": 0.2,
+    "class_weight": None, "weight_decay": 3e-4, "precision": "auto",
+    "early_stopping": False, "validation_fraction": 0.1, "patience": 10,
+    "random_state": None, "device": "auto", "lr": 1e-3, "max_epochs": 30,
+    "batch_size": 32, "train_split": None, "module": ResBiLSTM,
+    "optimizer": torch.optim.Adam, "criterion": torch.nn.CrossEntropyLoss,
+}
+
+
+def tiny(**params):
+    defaults = dict(hidden_size=8, fc_size=8, max_epochs=5, random_state=0)
+    return ResBiLSTMClassifier(**{**defaults, **params})
+
+
+@pytest.fixture(scope="module")
+def blob_data():
+    return blobs(60)
+
+
+@pytest.fixture(scope="module")
+def fitted(blob_data):
+    X, y = blob_data
+    return tiny(max_epochs=15, lr=1e-2).fit(X, y)
+
+
+# ---------------------------------------------------------------- parameters
+def test_defaults_and_get_params():
+    params = ResBiLSTMClassifier().get_params()
+    for name, value in OWN_PARAMS.items():
+        assert params[name] == value, name
+    assert "_params_to_validate" not in params
+
+
+def test_set_params_clone_and_skorch_params():
+    clf = ResBiLSTMClassifier(hidden_size=16, optimizer__betas=(0.8, 0.9),
+                              iterator_train__drop_last=False)
+    clf.set_params(num_layers=1, residual=False, lr=0.5)
+    twin = clone(clf)
+    assert twin.get_params()["num_layers"] == 1
+    assert twin.get_params()["optimizer__betas"] == (0.8, 0.9)
+    assert twin.hidden_size == 16 and twin.lr == 0.5 and not twin.residual
+
+
+def test_unknown_skorch_argument_is_an_error():
+    X, y = blobs(12)
+    with pytest.raises(ValueError, match="optimizer__betas"):
+        tiny(optimizer_betas=(0.9, 0.99)).fit(X, y)
+
+
+def test_invalid_own_parameter_is_an_error():
+    X, y = blobs(12)
+    with pytest.raises(ValueError, match="precision"):
+        tiny(precision="fp8").fit(X, y)
+
+
+def test_module_built_from_own_params_and_data(blob_data):
+    X, y = blob_data
+    clf = tiny(hidden_size=6, num_layers=3, bidirectional=False, fc_size=7,
+               max_epochs=1).fit(X, y)
+    module = clf.module_
+    assert (module.input_size, module.n_classes) == (2, 3)
+    assert (module.hidden_size, module.num_layers, module.bidirectional) == (6, 3, False)
+    assert module.fc.out_features == 7
+    # module__ parameters override
+    clf.set_params(module__fc_size=3).fit(X, y)
+    assert clf.module_.fc.out_features == 3
+
+
+def test_weight_decay_and_optimizer_override(blob_data):
+    X, y = blob_data
+    clf = tiny(max_epochs=1).fit(X, y)
+    assert isinstance(clf.optimizer_, torch.optim.Adam)
+    assert clf.optimizer_.param_groups[0]["weight_decay"] == 3e-4
+    clf = tiny(max_epochs=1, optimizer__weight_decay=0.0).fit(X, y)
+    assert clf.optimizer_.param_groups[0]["weight_decay"] == 0.0
+    clf = tiny(max_epochs=1, weight_decay=None, optimizer=torch.optim.SGD).fit(X, y)
+    assert clf.optimizer_.param_groups[0]["weight_decay"] == 0.0  # SGD's own default
+
+
+def test_paper_params():
+    clf = ResBiLSTMClassifier(**PAPER_PARAMS)
+    assert (clf.lr, clf.weight_decay, clf.n_frames) == (1e-6, 3e-4, 40)
+    assert (clf.hidden_size, clf.fc_size, clf.dropout) == (1024, 1024, 0.5)
+
+
+def test_grid_search(blob_data):
+    X, y = blob_data
+    search = GridSearchCV(tiny(max_epochs=2), {"hidden_size": [4, 6]}, cv=2).fit(X, y)
+    assert search.best_params_["hidden_size"] in (4, 6)
+    assert search.best_estimator_.module_.hidden_size == search.best_params_["hidden_size"]
+
+
+# ---------------------------------------------------------------- input handling
+def test_2d_and_3d_input_agree(blob_data):
+    X, y = blob_data
+    flat = X.reshape(len(X), -1)
+    clf_2d = tiny(n_frames=3).fit(flat, y)
+    clf_3d = tiny().fit(X, y)
+    np.testing.assert_allclose(clf_2d.predict_proba(flat), clf_3d.predict_proba(X),
+                               rtol=1e-5, atol=1e-6)
+    assert (clf_2d.n_frames_, clf_2d.n_frame_features_, clf_2d.n_features_in_) == (3, 2, 6)
+    # predicting on the other layout works too
+    np.testing.assert_allclose(clf_2d.predict_proba(X), clf_2d.predict_proba(flat))
+    np.testing.assert_allclose(clf_3d.predict_proba(flat), clf_3d.predict_proba(X))
+
+
+def test_frame_major_folding():
+    X = np.arange(2 * 3 * 2, dtype=np.float64).reshape(2, 6)
+    folded = tiny(n_frames=3)._validate_X(X, reset=True)
+    assert folded.dtype == np.float32
+    np.testing.assert_array_equal(folded[0], [[0, 1], [2, 3], [4, 5]])
+
+
+def test_width_not_divisible_is_a_clear_error():
+    X, y = blobs(12)
+    with pytest.raises(ValueError, match="not a multiple of n_frames=4"):
+        tiny(n_frames=4).fit(X.reshape(12, 6), y)
+
+
+def test_2d_input_without_n_frames_is_a_clear_error():
+    X, y = blobs(12)
+    with pytest.raises(ValueError, match="set n_frames"):
+        tiny().fit(X.reshape(12, 6), y)
+
+
+def test_frame_width_mismatch_at_predict(fitted):
+    with pytest.raises(ValueError, match="features"):
+        fitted.predict(np.zeros((2, 2, 3)))
+
+
+def test_float64_is_cast(fitted, blob_data):
+    X, _ = blob_data
+    assert X.dtype == np.float64
+    proba = fitted.predict_proba(X)
+    assert proba.dtype == np.float32
+
+
+# ---------------------------------------------------------------- labels and output
+def test_predict_proba_rows_sum_to_one(fitted, blob_data):
+    proba = fitted.predict_proba(blob_data[0])
+    assert proba.shape == (60, 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
+    assert np.all(proba >= 0)
+
+
+@pytest.mark.parametrize("labels", [
+    np.array([0, 1, 2]),
+    np.array(["cat", "dog", "eel"]),
+    np.array([3, 10, 42]),
+    np.array([-1.0, 2.0, 7.0]),
+])
+def test_labels_round_trip(labels, blob_data):
+    X, y = blob_data
+    clf = tiny(max_epochs=15, lr=1e-2).fit(X, labels[y])
+    np.testing.assert_array_equal(clf.classes_, np.sort(labels))
+    assert clf.predict(X).dtype == labels.dtype
+    assert np.mean(clf.predict(X) == labels[y]) > 0.9
+
+
+def test_classes_parameter_allows_unseen_labels(blob_data):
+    X, y = blob_data
+    clf = tiny(max_epochs=1, classes=[0, 1, 2, 3]).fit(X, y)
+    assert clf.predict_proba(X).shape == (60, 4)
+
+
+def test_unseen_label_in_warm_start_is_an_error(blob_data):
+    X, y = blob_data
+    clf = tiny(max_epochs=1, warm_start=True).fit(X, y)
+    with pytest.raises(ValueError, match="unseen labels"):
+        clf.fit(X, y + 5)
+
+
+# ---------------------------------------------------------------- learning
+def test_learns_temporal_order_where_frame_average_is_at_chance():
+    X, y = order_toy(160, seed=0)
+    X_test, y_test = order_toy(200, seed=1)
+    averaged = LogisticRegression().fit(X.mean(axis=1), y)
+    assert abs(averaged.score(X_test.mean(axis=1), y_test) - 0.5) < 0.1
+    clf = tiny(max_epochs=10).fit(X, y)
+    assert clf.score(X_test, y_test) > 0.9
+
+
+@pytest.mark.parametrize("ablation", [
+    dict(bidirectional=False, residual=False, num_layers=1),   # CNN-LSTM baseline
+    dict(bidirectional=False),                                 # ResLSTM
+    dict(residual=False),                                      # BiLSTM
+])
+def test_ablations_learn_temporal_order(ablation):
+    X, y = order_toy(160, seed=0)
+    X_test, y_test = order_toy(100, seed=1)
+    clf = tiny(max_epochs=10, lr=1e-2, **ablation).fit(X, y)
+    assert clf.score(X_test, y_test) > 0.8
+
+
+def _skewed(seed):
+    # 90 vs 10 samples, overlapping classes: an unweighted loss favours the majority
+    rng = np.random.RandomState(seed)
+    y = np.r_[np.zeros(90, int), np.ones(10, int)]
+    X = rng.normal(size=(100, 2, 2)) + 0.8 * y[:, None, None]
+    return X, y
+
+
+def test_balanced_class_weight_raises_minority_recall():
+    X, y = _skewed(0)
+    X_test, y_test = _skewed(1)
+    recalls = {}
+    for class_weight in (None, "balanced"):
+        clf = tiny(class_weight=class_weight, max_epochs=20, lr=1e-2).fit(X, y)
+        recalls[class_weight] = recall_score(y_test, clf.predict(X_test), pos_label=1)
+    assert recalls["balanced"] > recalls[None] + 0.2
+
+
+def test_class_weight_reaches_the_loss():
+    X, y = _skewed(0)
+    labels = np.array(["big", "small"])[y]
+    clf = tiny(class_weight="balanced", max_epochs=1).fit(X, labels)
+    expected = compute_class_weight("balanced", classes=np.array(["big", "small"]), y=labels)
+    np.testing.assert_allclose(clf.class_weight_, expected)
+    np.testing.assert_allclose(clf.criterion_.weight.numpy(), expected, rtol=1e-6)
+    clf = tiny(class_weight={"big": 1.0, "small": 4.0}, max_epochs=1).fit(X, labels)
+    np.testing.assert_allclose(clf.criterion_.weight.numpy(), [1.0, 4.0])
+
+
+def test_sample_weight_loss_is_weighted_mean():
+    clf = tiny(class_weight={0: 1.0, 1: 3.0}, max_epochs=1).fit(*_skewed(0))
+    logits = torch.randn(4, 2)
+    y = torch.tensor([0, 1, 1, 0])
+    w = torch.tensor([1.0, 2.0, 0.0, 0.5])
+    per_sample = torch.nn.functional.cross_entropy(logits, y, reduction="none")
+    c = torch.tensor([1.0, 3.0])[y]
+    expected = (w * c * per_sample).sum() / (w * c).sum()
+    loss = clf.get_loss(logits, y, X={"X": None, "sample_weight": w})
+    torch.testing.assert_close(loss, expected)
+    # unit weights give the unweighted loss
+    unit = clf.get_loss(logits, y, X={"X": None, "sample_weight": torch.ones(4)})
+    torch.testing.assert_close(unit, clf.get_loss(logits, y))
+    assert clf.criterion_.reduction == "mean"
+
+
+def test_sample_weight_in_fit(blob_data):
+    X, y = blob_data
+    # weighting out two classes leaves a model that predicts the third
+    weight = (y == 2).astype(float)
+    clf = tiny(max_epochs=10, lr=1e-2).fit(X, y, sample_weight=weight)
+    assert np.all(clf.predict(X) == 2)
+
+
+# ---------------------------------------------------------------- skorch integration
+def test_random_state_reproducible_and_global_rng_untouched(blob_data):
+    X, y = blob_data
+    torch.manual_seed(123)
+    expected_next = torch.rand(1)
+    torch.manual_seed(123)
+    first = tiny(early_stopping=True).fit(X, y)
+    assert torch.rand(1) == expected_next    # fit forks the global torch RNG
+    a = first.predict_proba(X)
+    b = tiny(early_stopping=True).fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(a, b)
+    c = tiny(random_state=1).fit(X, y).predict_proba(X)
+    assert not np.allclose(a, c)
+
+
+def test_device_auto_resolves_but_stays_a_parameter(fitted):
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    assert fitted.device == "auto"
+    assert next(fitted.module_.parameters()).device.type == expected
+
+
+def test_early_stopping_monitors_valid_loss(blob_data):
+    X, y = blob_data
+    clf = tiny(early_stopping=True, patience=2, lr=0.0, max_epochs=30).fit(X, y)
+    callbacks = dict(clf.callbacks_)
+    assert isinstance(callbacks["early_stopping"], EarlyStopping)
+    assert callbacks["early_stopping"].monitor == "valid_loss"
+    assert len(clf.history) < 30                # lr=0: the loss never improves
+    assert "valid_loss" in clf.history[-1] and "valid_acc" in clf.history[-1]
+
+
+def test_train_split_and_callbacks_keep_working(blob_data):
+    X, y = blob_data
+    scoring = EpochScoring(lambda net, X, y: 0.5, name="half", on_train=True)
+    clf = tiny(train_split=ValidSplit(4, stratified=True), callbacks=[scoring]).fit(X, y)
+    last = clf.history[-1]
+    assert {"train_loss", "valid_loss", "valid_acc", "half"} <= set(last)
+    assert 0.0 <= last["valid_acc"] <= 1.0
+
+
+def test_warm_start_continues_training(blob_data):
+    X, y = blob_data
+    clf = tiny(max_epochs=2, warm_start=True).fit(X, y)
+    module = clf.module_
+    clf.fit(X, y)
+    assert clf.module_ is module and len(clf.history) == 4
+    clf.partial_fit(X, y)
+    assert len(clf.history) == 6
+
+
+def test_partial_fit_with_classes(blob_data):
+    X, y = blob_data
+    clf = tiny(max_epochs=1).partial_fit(X[y < 2], y[y < 2], classes=[0, 1, 2])
+    assert clf.predict_proba(X).shape == (60, 3)
+
+
+def test_save_and_load_params(fitted, blob_data, tmp_path):
+    X, _ = blob_data
+    fitted.save_params(f_params=tmp_path / "params.pt")
+    fresh = tiny(module__input_size=2, classes=[0, 1, 2]).initialize()
+    fresh.load_params(f_params=tmp_path / "params.pt")
+    np.testing.assert_allclose(fresh.predict_proba(X), fitted.predict_proba(X))
+
+
+def test_initialize_without_data_is_a_clear_error():
+    with pytest.raises(ValueError, match="module__input_size and module__n_classes"):
+        tiny().initialize()
+
+
+def test_pickle_round_trip(fitted, blob_data):
+    X, _ = blob_data
+    restored = pickle.loads(pickle.dumps(fitted))
+    assert restored.device == "auto"
+    np.testing.assert_array_equal(restored.predict(X), fitted.predict(X))
+
+
+# ---------------------------------------------------------------- precision
+def test_bf16_on_cpu_trains(blob_data):
+    X, y = blob_data
+    clf = tiny(precision="bf16", device="cpu", max_epochs=15, lr=1e-2).fit(X, y)
+    proba = clf.predict_proba(X)
+    assert proba.dtype == np.float32
+    assert clf.score(X, y) > 0.9
+
+
+def test_fp16_on_cpu_is_a_clear_error(blob_data):
+    with pytest.raises(ValueError, match="fp16.*CUDA"):
+        tiny(precision="fp16", device="cpu").fit(*blob_data)
+
+
+def test_gradient_scaler_path(blob_data, monkeypatch):
+    # the fp16 training step (scaled loss, unscale, step, update) exercised on CPU
+    X, y = blob_data
+    monkeypatch.setattr(ResBiLSTMClassifier, "_grad_scaler_enabled", lambda self: True)
+    clf = tiny(device="cpu", max_epochs=15, lr=1e-2).fit(X, y)
+    assert clf.score(X, y) > 0.9
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.parametrize("precision", ["auto", "bf16", "fp16", "fp32"])
+def test_cuda_mixed_precision(precision, blob_data):
+    X, y = blob_data
+    clf = tiny(precision=precision, device="auto", max_epochs=15, lr=1e-2).fit(X, y)
+    assert next(clf.module_.parameters()).is_cuda
+    assert clf.predict_proba(X).dtype == np.float32
+    assert clf.score(X, y) > 0.9
+
+
+def test_warm_start_after_initialize_and_load(fitted, blob_data, tmp_path):
+    X, y = blob_data
+    fitted.save_params(f_params=tmp_path / "params.pt")
+    resumed = tiny(module__input_size=2, classes=[0, 1, 2], warm_start=True,
+                   max_epochs=1).initialize()
+    resumed.load_params(f_params=tmp_path / "params.pt")
+    resumed.fit(X, y)
+    assert len(resumed.history) == 1
+    np.testing.assert_array_equal(resumed.classes_, [0, 1, 2])

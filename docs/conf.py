@@ -62,6 +62,8 @@ default_role = "literal"
 # Our own names are referred to as ``skvideo_imb.X``; let `X` alone work in prose too.
 primary_domain = "py"
 add_module_names = False
+# The page table of contents lists "fit()" rather than "ResBiLSTMClassifier.fit()".
+toc_object_entries_show_parents = "hide"
 
 # -- autodoc / autosummary / numpydoc ------------------------------------------------
 

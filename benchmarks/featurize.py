@@ -31,6 +31,7 @@ import time
 import cv2
 import numpy as np
 import torch
+import torchvision
 
 from skvideo_imb import InceptionFeaturizer
 from skvideo_imb.features import _backbones as bb
@@ -162,9 +163,11 @@ def main(argv=None):
                       f"{featurizer.cache_misses_})")
         del featurizer, model
 
-    fp32_model = InceptionFeaturizer(weights=None, n_calibration_frames=16, precision="fp32",
-                                     random_state=0).fit(paths[:1])._get_model()
-    naive_fps = naive(fp32_model, paths, 12 if args.quick else 24)
+    # as reference code builds it: plain NCHW memory format, classifier cut off
+    reference = torchvision.models.inception_v3(weights=None, aux_logits=False,
+                                                init_weights=False).eval()
+    reference.fc = torch.nn.Identity()
+    naive_fps = naive(reference, paths, 12 if args.quick else 24)
     bf16_fps, bf16_forward = results["bf16"]
     print(f"[naive] one frame at a time, fp32, batch 1: {naive_fps:.1f} frames/s")
     print()

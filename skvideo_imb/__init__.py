@@ -8,9 +8,10 @@ that compose in an :class:`imblearn.pipeline.Pipeline`.
 from ._version import __version__
 from .features import InceptionFeaturizer
 from .models import ResBiLSTMClassifier
+from .pipeline import VideoPipeline, make_video_pipeline
 from .sampling import Clip, SpatioTemporalOverSampler, to_frames
 
 __all__ = [
     "Clip", "InceptionFeaturizer", "ResBiLSTMClassifier", "SpatioTemporalOverSampler",
-    "__version__", "to_frames",
+    "VideoPipeline", "__version__", "make_video_pipeline", "to_frames",
 ]

@@ -1,0 +1,8 @@
+"""``python -m skvideo_imb`` is the ``skvideo-imb`` command."""
+
+import sys
+
+from .cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,247 @@
+"""The rows of the paper's tables, each a pipeline built from our estimators."""
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from imblearn.over_sampling import ADASYN, SMOTE, RandomOverSampler
+from sklearn.frozen import FrozenEstimator
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import accuracy_score, f1_score
+from sklearn.pipeline import make_pipeline as make_sk_pipeline
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
+from skorch.dataset import ValidSplit
+
+from ..features import InceptionFeaturizer
+from ..models import ResBiLSTMClassifier
+from ..pipeline import make_video_pipeline
+from ..sampling import SpatioTemporalOverSampler
+
+__all__ = ["ABLATIONS", "PROFILES", "ROWS", "Row", "run_reproduction"]
+
+PROFILES = {
+    # Seconds: checks that every row runs and every file is written, not the science.
+    "smoke": {"n_frames": 4, "image_size": 75, "hidden_size": 8, "fc_size": 8,
+              "max_epochs": 3, "lr": 1e-3, "weight_decay": 3e-4, "batch_size": 32,
+              "featurizer_batch_size": 64},
+    # Small enough for 2 CPU cores in minutes; the method's shape, not its size.
+    "quick": {"n_frames": 8, "image_size": 75, "hidden_size": 64, "fc_size": 64,
+              "max_epochs": 60, "lr": 1e-3, "weight_decay": 3e-4, "batch_size": 32,
+              "featurizer_batch_size": 64},
+    # The paper's settings: alpha=40, 299x299 InceptionV3, 1024-wide, Adam lr=1e-6, L2 3e-4.
+    "paper": {"n_frames": 40, "image_size": 299, "hidden_size": 1024, "fc_size": 1024,
+              "max_epochs": 300, "lr": 1e-6, "weight_decay": 3e-4, "batch_size": 32,
+              "featurizer_batch_size": 32},
+}
+"""Settings of ``skvideo-imb reproduce --profile``."""
+
+_LSTM = {"num_layers": 1, "bidirectional": False, "residual": False}
+_RESBILSTM = {"num_layers": 2, "bidirectional": True, "residual": True}
+ABLATIONS = {
+    "LSTM": {"num_layers": 2, "bidirectional": False, "residual": False},
+    "ResLSTM": {"num_layers": 2, "bidirectional": False, "residual": True},
+    "BiLSTM": {"num_layers": 2, "bidirectional": True, "residual": False},
+    "ResBiLSTM": _RESBILSTM,
+}
+"""The paper's Figure 3 models: two-layer LSTMs with and without each idea."""
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row of the report: which sampler, which model, class weighting or not."""
+
+    name: str
+    sampler: str = "none"  # none | video | smote | adasyn | random
+    model: str = "lstm"  # lstm | resbilstm | frames
+    class_weight: bool = False
+
+
+ROWS = (
+    Row("CNN-LSTM"),
+    Row("CNN-LSTM + class weighting", class_weight=True),
+    Row("CNN-LSTM + video oversampling", sampler="video"),
+    Row("CNN-LSTM + video oversampling + class weighting", sampler="video",
+        class_weight=True),
+    Row("CNN-ResBiLSTM + video oversampling", sampler="video", model="resbilstm"),
+    Row("CNN-ResBiLSTM + video oversampling + class weighting", sampler="video",
+        model="resbilstm", class_weight=True),
+    Row("CNN-ResBiLSTM + SMOTE (feature space)", sampler="smote", model="resbilstm"),
+    Row("CNN-ResBiLSTM + ADASYN (feature space)", sampler="adasyn", model="resbilstm"),
+    Row("CNN-ResBiLSTM + RandomOverSampler (feature space)", sampler="random",
+        model="resbilstm"),
+    Row("Spatial CNN (mean-pooled frames + logistic regression)", model="frames"),
+)
+"""The report's rows: the paper's Table I/II rows, then feature-space oversamplers and
+the frame-only baseline."""
+
+
+def _mean_over_frames(X, n_frames):
+    X = np.asarray(X)
+    return X.reshape(len(X), n_frames, -1).mean(axis=1)
+
+
+def _feature_sampler(kind, y, random_state):
+    smallest = int(np.bincount(np.unique(y, return_inverse=True)[1]).min())
+    k = max(1, min(5, smallest - 1))
+    if kind == "smote":
+        return SMOTE(k_neighbors=k, random_state=random_state)
+    if kind == "adasyn":
+        # ADASYN refuses data where no minority sample has a majority neighbour; the
+        # 'not majority' strategy and a small neighbourhood keep it usable on tiny sets.
+        return ADASYN(n_neighbors=k, random_state=random_state)
+    return RandomOverSampler(random_state=random_state)
+
+
+def _classifier(settings, architecture, class_weight, random_state, train_split="default",
+                verbose=0):
+    kwargs = {}
+    if train_split != "default":
+        kwargs["train_split"] = train_split
+    return ResBiLSTMClassifier(
+        n_frames=settings["n_frames"], hidden_size=settings["hidden_size"],
+        fc_size=settings["fc_size"], max_epochs=settings["max_epochs"], lr=settings["lr"],
+        weight_decay=settings["weight_decay"], batch_size=settings["batch_size"],
+        class_weight="balanced" if class_weight else None, random_state=random_state,
+        verbose=verbose, **architecture, **kwargs)
+
+
+def build_row_pipeline(row, featurizer, settings, y_train, random_state=0, verbose=0):
+    """The pipeline of one report row, around an already fitted (frozen) featurizer.
+
+    Parameters
+    ----------
+    row : Row
+    featurizer : InceptionFeaturizer
+        Fitted; it is frozen in the pipeline so that every row shares its features
+        (and its cache).
+    settings : dict
+        A profile of :data:`PROFILES`.
+    y_train : array-like
+        Training labels (to size the neighbourhoods of SMOTE/ADASYN).
+    random_state : int, default=0
+    verbose : int, default=0
+        Verbosity of the classifier (skorch's epoch table).
+
+    Returns
+    -------
+    pipeline : imblearn.pipeline.Pipeline
+    """
+    frozen = FrozenEstimator(featurizer)
+    n_frames = settings["n_frames"]
+    if row.model == "frames":
+        return make_sk_pipeline(
+            frozen, FunctionTransformer(_mean_over_frames, kw_args={"n_frames": n_frames}),
+            StandardScaler(), LogisticRegression(max_iter=2000,
+                                                 class_weight="balanced" if row.class_weight
+                                                 else None))
+    architecture = _LSTM if row.model == "lstm" else _RESBILSTM
+    classifier = _classifier(settings, architecture, row.class_weight, random_state,
+                             verbose=verbose)
+    if row.sampler == "none":
+        sampler = None
+    elif row.sampler == "video":
+        sampler = SpatioTemporalOverSampler(n_frames=n_frames, random_state=random_state)
+    else:
+        sampler = _feature_sampler(row.sampler, y_train, random_state)
+    return make_video_pipeline(sampler, n_frames=n_frames, featurizer=frozen,
+                               classifier=classifier)
+
+
+def _scores(y_true, y_pred, order_only_classes):
+    scores = {"accuracy": accuracy_score(y_true, y_pred),
+              "f1_macro": f1_score(y_true, y_pred, average="macro", zero_division=0),
+              "f1_weighted": f1_score(y_true, y_pred, average="weighted", zero_division=0)}
+    if len(order_only_classes):
+        mask = np.isin(y_true, order_only_classes)
+        scores["accuracy_order_only"] = accuracy_score(np.asarray(y_true)[mask],
+                                                       np.asarray(y_pred)[mask])
+    return scores
+
+
+def run_reproduction(data, *, profile="quick", weights=None, cache=None, rows=ROWS,
+                     ablations=True, random_state=0, device="auto", log=print):
+    """Fit every row of the paper's tables on one data set and score it on the test set.
+
+    Parameters
+    ----------
+    data : dict
+        As returned by :func:`load_experiment_data`.
+    profile : {"quick", "paper"} or dict, default="quick"
+        Sizes and optimiser settings (see :data:`PROFILES`).
+    weights : None, "DEFAULT" or str, default=None
+        Backbone weights, as for :class:`InceptionFeaturizer`.
+    cache : str or None, default=None
+        Feature cache directory shared by all rows.
+    rows : sequence of Row, default=ROWS
+    ablations : bool, default=True
+        Also fit the Figure 3 ablations with a validation split and keep their
+        per-epoch history.
+    random_state : int, default=0
+    device : str, default="auto"
+    log : callable, default=print
+        Receives progress lines.
+
+    Returns
+    -------
+    results : dict
+        ``rows`` (list of dicts: name, scores, fit time, predictions, settings),
+        ``curves`` (ablation name -> per-epoch valid_loss / valid_acc), ``labels``,
+        ``y_test``, ``settings``.
+    """
+    settings = dict(PROFILES[profile]) if isinstance(profile, str) else dict(profile)
+    featurizer = InceptionFeaturizer(
+        n_frames=settings["n_frames"], image_size=settings["image_size"], weights=weights,
+        batch_size=settings["featurizer_batch_size"], cache=cache, device=device,
+        random_state=random_state)
+    log(f"featurizer: fitting on {len(data['X_train'])} training videos")
+    start = time.perf_counter()
+    featurizer.fit(data["X_train"], data["y_train"])
+    featurizer_fit_time = time.perf_counter() - start
+    order_only = data.get("order_only_classes", [])
+    results = []
+    for i, row in enumerate(rows, 1):
+        log(f"[{i}/{len(rows)}] {row.name}")
+        pipe = build_row_pipeline(row, featurizer, settings, data["y_train"], random_state)
+        start = time.perf_counter()
+        try:
+            pipe.fit(data["X_train"], data["y_train"])
+        except (ValueError, RuntimeError) as exc:
+            if row.sampler != "adasyn":
+                raise
+            # ADASYN declines data where it would generate nothing (each minority
+            # sample's neighbours all of its own class); report that, don't hide it.
+            log(f"    ADASYN declined this data set: {exc}")
+            results.append({"name": row.name, "row": row.__dict__, "error": str(exc),
+                            "fit_time_s": time.perf_counter() - start})
+            continue
+        fit_time = time.perf_counter() - start
+        y_pred = pipe.predict(data["X_test"])
+        scores = _scores(data["y_test"], y_pred, order_only)
+        log("    " + "  ".join(f"{k}={v:.3f}" for k, v in scores.items())
+            + f"  fit={fit_time:.1f}s  cache hits/misses="
+            f"{featurizer.cache_hits_}/{featurizer.cache_misses_}")
+        results.append({"name": row.name, "row": row.__dict__, **scores,
+                        "fit_time_s": fit_time, "y_pred": list(map(str, y_pred)),
+                        "pipeline": repr(pipe)})
+    curves = {}
+    if ablations:
+        for name, architecture in ABLATIONS.items():
+            log(f"[ablation] {name}: video oversampling + class weighting, 20% validation")
+            classifier = _classifier(settings, architecture, True, random_state,
+                                     train_split=ValidSplit(0.2, stratified=True,
+                                                            random_state=random_state))
+            pipe = make_video_pipeline(
+                SpatioTemporalOverSampler(n_frames=settings["n_frames"],
+                                          random_state=random_state),
+                n_frames=settings["n_frames"], featurizer=FrozenEstimator(featurizer),
+                classifier=classifier)
+            pipe.fit(data["X_train"], data["y_train"])
+            history = pipe[-1].history
+            curves[name] = {"valid_loss": history[:, "valid_loss"],
+                            "valid_acc": history[:, "valid_acc"],
+                            "train_loss": history[:, "train_loss"]}
+    return {"rows": results, "curves": curves, "settings": settings,
+            "featurizer_fit_time_s": featurizer_fit_time,
+            "labels": sorted(map(str, np.unique(np.concatenate([data["y_train"],
+                                                                data["y_test"]])))),
+            "y_test": list(map(str, data["y_test"]))}

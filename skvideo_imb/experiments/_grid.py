@@ -10,6 +10,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.pipeline import make_pipeline as make_sk_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
+from skorch.callbacks import Callback
 from skorch.dataset import ValidSplit
 
 from ..features import InceptionFeaturizer
@@ -75,6 +76,22 @@ ROWS = (
 the frame-only baseline."""
 
 
+class _EpochProgress(Callback):
+    """One progress line every ``every`` epochs (skorch's own table is too long here)."""
+
+    def __init__(self, log=print, every=10):
+        self.log = log
+        self.every = every
+
+    def on_epoch_end(self, net, **kwargs):
+        epoch = net.history[-1]
+        if epoch["epoch"] % self.every == 0 or epoch["epoch"] == net.max_epochs:
+            extra = "".join(f" {k}={epoch[k]:.3f}" for k in ("valid_loss", "valid_acc")
+                            if k in epoch)
+            self.log(f"    epoch {epoch['epoch']}/{net.max_epochs} "
+                     f"train_loss={epoch['train_loss']:.3f}{extra} ({epoch['dur']:.2f}s)")
+
+
 def _mean_over_frames(X, n_frames):
     X = np.asarray(X)
     return X.reshape(len(X), n_frames, -1).mean(axis=1)
@@ -93,8 +110,10 @@ def _feature_sampler(kind, y, random_state):
 
 
 def _classifier(settings, architecture, class_weight, random_state, train_split="default",
-                verbose=0):
+                verbose=0, log=None):
     kwargs = {}
+    if log is not None:
+        kwargs["callbacks"] = [("progress", _EpochProgress(log))]
     if train_split != "default":
         kwargs["train_split"] = train_split
     return ResBiLSTMClassifier(
@@ -105,7 +124,8 @@ def _classifier(settings, architecture, class_weight, random_state, train_split=
         verbose=verbose, **architecture, **kwargs)
 
 
-def build_row_pipeline(row, featurizer, settings, y_train, random_state=0, verbose=0):
+def build_row_pipeline(row, featurizer, settings, y_train, random_state=0, verbose=0,
+                       log=None):
     """The pipeline of one report row, around an already fitted (frozen) featurizer.
 
     Parameters
@@ -121,6 +141,8 @@ def build_row_pipeline(row, featurizer, settings, y_train, random_state=0, verbo
     random_state : int, default=0
     verbose : int, default=0
         Verbosity of the classifier (skorch's epoch table).
+    log : callable or None, default=None
+        Receives a progress line every 10 epochs.
 
     Returns
     -------
@@ -136,7 +158,7 @@ def build_row_pipeline(row, featurizer, settings, y_train, random_state=0, verbo
                                                  else None))
     architecture = _LSTM if row.model == "lstm" else _RESBILSTM
     classifier = _classifier(settings, architecture, row.class_weight, random_state,
-                             verbose=verbose)
+                             verbose=verbose, log=log)
     if row.sampler == "none":
         sampler = None
     elif row.sampler == "video":
@@ -159,7 +181,7 @@ def _scores(y_true, y_pred, order_only_classes):
 
 
 def run_reproduction(data, *, profile="quick", weights=None, cache=None, rows=ROWS,
-                     ablations=True, random_state=0, device="auto", log=print):
+                     ablations=True, random_state=0, device="auto", verbose=1, log=print):
     """Fit every row of the paper's tables on one data set and score it on the test set.
 
     Parameters
@@ -178,6 +200,8 @@ def run_reproduction(data, *, profile="quick", weights=None, cache=None, rows=RO
         per-epoch history.
     random_state : int, default=0
     device : str, default="auto"
+    verbose : int, default=1
+        Show the featurizer's progress bar (frames/s) on standard error.
     log : callable, default=print
         Receives progress lines.
 
@@ -192,7 +216,7 @@ def run_reproduction(data, *, profile="quick", weights=None, cache=None, rows=RO
     featurizer = InceptionFeaturizer(
         n_frames=settings["n_frames"], image_size=settings["image_size"], weights=weights,
         batch_size=settings["featurizer_batch_size"], cache=cache, device=device,
-        random_state=random_state)
+        verbose=verbose, random_state=random_state)
     log(f"featurizer: fitting on {len(data['X_train'])} training videos")
     start = time.perf_counter()
     featurizer.fit(data["X_train"], data["y_train"])
@@ -201,7 +225,8 @@ def run_reproduction(data, *, profile="quick", weights=None, cache=None, rows=RO
     results = []
     for i, row in enumerate(rows, 1):
         log(f"[{i}/{len(rows)}] {row.name}")
-        pipe = build_row_pipeline(row, featurizer, settings, data["y_train"], random_state)
+        pipe = build_row_pipeline(row, featurizer, settings, data["y_train"], random_state,
+                                  log=log)
         start = time.perf_counter()
         try:
             pipe.fit(data["X_train"], data["y_train"])
@@ -229,7 +254,8 @@ def run_reproduction(data, *, profile="quick", weights=None, cache=None, rows=RO
             log(f"[ablation] {name}: video oversampling + class weighting, 20% validation")
             classifier = _classifier(settings, architecture, True, random_state,
                                      train_split=ValidSplit(0.2, stratified=True,
-                                                            random_state=random_state))
+                                                            random_state=random_state),
+                                     log=log)
             pipe = make_video_pipeline(
                 SpatioTemporalOverSampler(n_frames=settings["n_frames"],
                                           random_state=random_state),

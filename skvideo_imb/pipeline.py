@@ -57,8 +57,9 @@ class VideoPipeline(Pipeline):
     >>> pipe = make_video_pipeline(n_frames=8)
     >>> pipe.set_params(n_frames=4).named_steps["inceptionfeaturizer"].n_frames
     4
-    >>> sorted(name for name in pipe.get_params() if name.endswith("n_frames"))[:2]
-    ['inceptionfeaturizer__n_frames', 'n_frames']
+    >>> sorted(k for k in pipe.get_params() if k == "n_frames" or k.endswith("__n_frames"))
+    ['inceptionfeaturizer__n_frames', 'n_frames', 'resbilstmclassifier__n_frames',
+     'spatiotemporaloversampler__n_frames']
     """
 
     _parameter_constraints = {

@@ -10,6 +10,10 @@ PIP := $(PY) -m pip
 # pair from the local wheel store; pyproject.toml only declares loose lower bounds.
 TORCH_PINS := torch==2.14.1 torchvision==0.29.1
 STAMP := $(VENV)/.installed
+# OpenMP threads that spin while waiting make torch 40-100x slower whenever another
+# process shares the cores (measured on the 2-core machines); passive waiting costs
+# nothing measurable when the machine is idle.
+export OMP_WAIT_POLICY ?= PASSIVE
 
 .PHONY: demo test docs bench clean venv
 

@@ -49,7 +49,27 @@ ABLATIONS = {
 
 @dataclass(frozen=True)
 class Row:
-    """One row of the report: which sampler, which model, class weighting or not."""
+    """One row of the report: which sampler, which model, class weighting or not.
+
+    Parameters
+    ----------
+    name : str
+        The row's label in the table.
+    sampler : {"none", "video", "smote", "adasyn", "random"}, default="none"
+        No resampling, :class:`~skvideo_imb.SpatioTemporalOverSampler` on the videos, or
+        an imbalanced-learn over-sampler on the features.
+    model : {"lstm", "resbilstm", "frames"}, default="lstm"
+        One-layer CNN-LSTM, the paper's CNN-ResBiLSTM, or the frame-only baseline
+        (mean-pooled features and logistic regression).
+    class_weight : bool, default=False
+        Whether the loss is weighted with ``class_weight="balanced"``.
+
+    Examples
+    --------
+    >>> from skvideo_imb.experiments import ROWS
+    >>> ROWS[0]
+    Row(name='CNN-LSTM', sampler='none', model='lstm', class_weight=False)
+    """
 
     name: str
     sampler: str = "none"  # none | video | smote | adasyn | random

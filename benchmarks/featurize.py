@@ -116,7 +116,7 @@ def main(argv=None):
     parser.add_argument("--frames-per-video", type=int, default=150)
     parser.add_argument("--n-frames", type=int, default=40, help="frames per sample (α)")
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--num-workers", type=int, default=1)
+    parser.add_argument("--num-workers", type=int, default=0)  # the featurizer default; on 2 cores a worker steals from torch
     parser.add_argument("--fp32-videos", type=int, default=None,
                         help="videos for the (slow) fp32 end-to-end run")
     parser.add_argument("--quick", action="store_true", help="6 videos, fewer frames timed")

@@ -31,7 +31,6 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE / "sphinxext"))
 
 import skvideo_imb  # noqa: E402
-from sphinx_gallery.sorting import FunctionSortKey  # noqa: E402
 
 # -- Project -------------------------------------------------------------------------
 
@@ -183,18 +182,6 @@ intersphinx_timeout = 10
 
 # -- sphinx-gallery ------------------------------------------------------------------
 
-# The gallery reads as a tutorial: sample, pipeline, comparison, search, ablations, data.
-_GALLERY_ORDER = ["plot_oversampling.py", "plot_pipeline.py", "plot_smote_comparison.py",
-                  "plot_grid_search_cache.py", "plot_ablation_curves.py",
-                  "plot_your_own_videos.py"]
-
-
-def _gallery_position(path):
-    name = os.path.basename(path)
-    return (_GALLERY_ORDER.index(name) if name in _GALLERY_ORDER else len(_GALLERY_ORDER),
-            name)
-
-
 sphinx_gallery_conf = {
     "examples_dirs": "../examples",
     "gallery_dirs": "auto_examples",
@@ -204,7 +191,7 @@ sphinx_gallery_conf = {
     # Seeds and thread counts are reset before each example (sphinxext/gallery_reset.py):
     # examples share one process and the CPUs with whatever else runs on the machine.
     "reset_modules": ("matplotlib", "gallery_reset.reset_torch"),
-    "within_subsection_order": FunctionSortKey(_gallery_position, r="tutorial order"),
+    "within_subsection_order": "gallery_order.TutorialOrder",  # sphinxext/gallery_order.py
     "doc_module": ("skvideo_imb",),
     "reference_url": {"skvideo_imb": None},
     "backreferences_dir": "generated/backreferences",

@@ -278,10 +278,14 @@ def count_frames(video):
         if n == 0:
             raise ValueError(f"{video_name(video)} has no decodable frames "
                              "(empty, truncated or corrupt).")
-        _COUNT_CACHE[key] = n
-        if len(_COUNT_CACHE) > _COUNT_CACHE_SIZE:
-            _COUNT_CACHE.popitem(last=False)
+        _remember_count(key, n)
     return n
+
+
+def _remember_count(key, n):
+    _COUNT_CACHE[key] = n
+    if len(_COUNT_CACHE) > _COUNT_CACHE_SIZE:
+        _COUNT_CACHE.popitem(last=False)
 
 
 def _check_indices(video, indices, n_total):
@@ -290,20 +294,27 @@ def _check_indices(video, indices, n_total):
         raise ValueError(f"frame indices must be a 1-D sequence of integers, got {indices!r}.")
     indices = indices.astype(np.int64, copy=False)
     if indices.size and (indices.min() < 0 or indices.max() >= n_total):
+        has = f", which has {n_total} frames" if np.isfinite(n_total) else ""
         raise ValueError(f"frame indices {indices.min()}..{indices.max()} are out of range "
-                         f"for {video_name(video)}, which has {n_total} frames.")
+                         f"for {video_name(video)}{has}.")
     return indices
 
 
 def _read_file_frames(path, wanted):
-    """Decode sequentially, keeping only the frames in ``wanted`` (sorted, unique)."""
+    """Decode sequentially, keeping only the frames in ``wanted`` (sorted, unique).
+
+    Returns the frames by index and, when decoding ran to the end of the file, the
+    number of frames decoded (else None).
+    """
     cap = _open_capture(path)
     frames = {}
+    n_decoded = None
     try:
         pos, last = 0, int(wanted[-1])
         wanted_set = set(int(i) for i in wanted)
         while pos <= last:
             if not cap.grab():
+                n_decoded = pos
                 break
             if pos in wanted_set:
                 ok, frame = cap.retrieve()
@@ -313,11 +324,7 @@ def _read_file_frames(path, wanted):
             pos += 1
     finally:
         cap.release()
-    missing = [i for i in wanted if int(i) not in frames]
-    if missing:
-        raise ValueError(f"{video_name(path)} could not decode frame {missing[0]} "
-                         f"(the file is truncated or corrupt).")
-    return frames
+    return frames, n_decoded
 
 
 def _read_folder_frames(folder, wanted):
@@ -377,15 +384,30 @@ def read_frames(video, indices=None):
         if frames.ndim == 3:
             frames = np.repeat(frames[..., None], 3, axis=-1)
         return frames
-    n_total = count_frames(video)
-    indices = _check_indices(video, indices, n_total)
+    if os.path.isdir(video):
+        indices = _check_indices(video, indices, count_frames(video))
+    else:
+        # One sequential decode serves both the range check and the pixels: the frame
+        # count is only needed up front when it is already known.
+        key = file_identity(video)
+        indices = _check_indices(video, indices, _COUNT_CACHE.get(key, np.inf))
     if indices.size == 0:
         raise ValueError(f"no frame indices requested from {video_name(video)}.")
     wanted = np.unique(indices)
     if os.path.isdir(video):
         by_index = _read_folder_frames(video, wanted)
     else:
-        by_index = _read_file_frames(video, wanted)
+        by_index, n_decoded = _read_file_frames(video, wanted)
+        if n_decoded is not None:  # the decoder reached the end of the file
+            if n_decoded == 0:
+                raise ValueError(f"{video_name(video)} has no decodable frames "
+                                 "(empty, truncated or corrupt).")
+            _remember_count(key, n_decoded)
+            _check_indices(video, indices, n_decoded)
+        missing = [i for i in wanted if int(i) not in by_index]
+        if missing:
+            raise ValueError(f"{video_name(video)} could not decode frame {missing[0]} "
+                             f"(the file is truncated or corrupt).")
     shapes = {f.shape for f in by_index.values()}
     if len(shapes) > 1:
         raise ValueError(f"{video_name(video)} has frames of different sizes: "

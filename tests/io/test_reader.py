@@ -200,3 +200,15 @@ def test_unsupported_type():
 def test_video_name_forms(tmp_path):
     assert "frame folder" in video_name(tmp_path)
     assert video_name(os.path.join("x", "a.avi")).startswith("video file")
+
+
+def test_reading_an_uncounted_file_decodes_it_once(avi_path, monkeypatch):
+    _reader._COUNT_CACHE.clear()
+    opened = []
+    real_open = _reader._open_capture
+    monkeypatch.setattr(_reader, "_open_capture", lambda p: opened.append(p) or real_open(p))
+    assert read_frames(avi_path, [1, 4]).shape[0] == 2
+    assert len(opened) == 1  # no separate counting pass
+    with pytest.raises(ValueError, match="gradient.avi', which has 12 frames"):
+        read_frames(avi_path, [3, 40])  # runs to the end, learns the count
+    assert _reader._COUNT_CACHE[file_identity(avi_path)] == 12

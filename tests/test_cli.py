@@ -64,3 +64,50 @@ def test_bad_data_path_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError):
         main(["reproduce", "--data", str(tmp_path / "nowhere"), "--profile", "smoke",
               "--out", str(tmp_path / "out")])
+
+
+def _scored_rows(out):
+    with open(out / "results.csv") as f:
+        return [r for r in csv.DictReader(f) if not r["error"]]
+
+
+def test_class_per_folder_data(tmp_path):
+    from skvideo_imb.datasets import make_synthetic_videos
+    sizes = {"brighten": 8, "darken": 4, "move_right": 6, "move_left": 4, "checkerboard": 5}
+    make_synthetic_videos(sizes, n_frames=(6, 8), directory=tmp_path / "videos")
+    out = tmp_path / "out"
+    assert main(["reproduce", "--data", str(tmp_path / "videos"), "--profile", "smoke",
+                 "--weights", "none", "--no-ablations", "--out", str(out)]) == 0
+    record = json.loads((out / "run.json").read_text())
+    assert record["data_name"].startswith("folder:") and record["n_test"] == 9
+    assert len(_scored_rows(out)) >= len(ROWS) - 1
+
+
+def test_ucf101_layout_with_the_imbalance_protocol(tmp_path):
+    """``--data ucf101:ROOT`` on a tree in UCF101's own layout and split-file formats."""
+    from _videos import gradient_video, write_video
+    root = tmp_path / "ucf"
+    classes = ["ApplyEyeMakeup", "Basketball", "YoYo"]
+    lists = root / "ucfTrainTestlist"
+    lists.mkdir(parents=True)
+    (lists / "classInd.txt").write_text(
+        "".join(f"{i} {c}\r\n" for i, c in enumerate(classes, 1)))
+    train, test = [], []
+    for label, name in enumerate(classes, 1):
+        (root / "UCF-101" / name).mkdir(parents=True)
+        for group in range(1, 8):
+            rel = f"{name}/v_{name}_g{group:02d}_c01.avi"
+            frames = gradient_video(n_frames=6 + group % 3, height=16, width=16)
+            write_video(root / "UCF-101" / rel, frames if label != 2 else frames[::-1])
+            (train if group > 2 else test).append((rel, label))
+    for split in (1, 2, 3):
+        (lists / f"trainlist0{split}.txt").write_text(
+            "".join(f"{rel} {label}\r\n" for rel, label in train))
+        (lists / f"testlist0{split}.txt").write_text("".join(f"{rel}\r\n" for rel, _ in test))
+    out = tmp_path / "out"
+    assert main(["reproduce", "--data", f"ucf101:{root}", "--profile", "smoke",
+                 "--weights", "none", "--no-ablations", "--out", str(out)]) == 0
+    record = json.loads((out / "run.json").read_text())
+    assert record["data_name"] == "ucf101-imbalanced-split1" and record["n_test"] == 6
+    assert sum(record["train_class_counts"].values()) <= 15  # the protocol only removes
+    assert len(_scored_rows(out)) >= len(ROWS) - 1

@@ -12,27 +12,42 @@ from .sampling import SpatioTemporalOverSampler
 __all__ = ["VideoPipeline", "make_video_pipeline"]
 
 
+def _n_frames_holder(est):
+    """The estimator whose ``n_frames`` a step uses: itself, or the estimator a wrapper
+    such as :class:`sklearn.frozen.FrozenEstimator` holds; None when it has none."""
+    while est not in (None, "passthrough"):
+        if "n_frames" in est.get_params(deep=False):
+            return est
+        est = getattr(est, "estimator", None)
+    return None
+
+
 def _steps_with_n_frames(steps):
-    return [(name, est) for name, est in steps
-            if est not in (None, "passthrough") and "n_frames" in est.get_params(deep=False)]
+    return [(name, holder) for name, holder in
+            ((name, _n_frames_holder(est)) for name, est in steps) if holder is not None]
 
 
 class VideoPipeline(Pipeline):
     """An :class:`imblearn.pipeline.Pipeline` whose ``n_frames`` is one parameter.
 
     Every step that has an ``n_frames`` parameter (the oversampler, the featurizer and
-    the classifier) must agree on the number of frames per video.  Setting
-    ``n_frames`` on the pipeline — in the constructor, with ``set_params`` or as a
-    grid-search key ``"n_frames"`` — sets it on all of them, so a grid over the
-    sequence length is one line.  With ``n_frames=None`` the steps keep their own
-    values, which ``fit`` checks for consistency.
+    the classifier, also inside a wrapper such as
+    :class:`~sklearn.frozen.FrozenEstimator`) must agree on the number of frames per
+    video: otherwise the classifier would fold the features into the wrong shape.
+    ``set_params(n_frames=k)`` — and so a grid-search key ``"n_frames"`` — sets it on
+    every step, so a grid over the sequence length is one line.  ``fit`` changes no
+    parameter: it raises a ``ValueError`` when a step differs from the pipeline's
+    ``n_frames`` (or, with ``n_frames=None``, when the steps differ among themselves),
+    e.g. after ``set_params(resbilstmclassifier__n_frames=...)`` alone.
 
     Parameters
     ----------
     steps : list of (str, estimator) tuples
         As for :class:`imblearn.pipeline.Pipeline`.
     n_frames : int or None, default=None
-        Number of frames per video, broadcast to every step that has the parameter.
+        Number of frames per video that every step must use.  The constructor only
+        stores it (:func:`make_video_pipeline` builds steps that agree);
+        ``set_params`` broadcasts it to the steps.
     transform_input : list of str or None, default=None
         As for :class:`imblearn.pipeline.Pipeline`.
     memory : str, object with the joblib.Memory interface or None, default=None
@@ -96,16 +111,20 @@ class VideoPipeline(Pipeline):
         if self.n_frames is None:
             return
         for _, est in _steps_with_n_frames(self.steps):
-            if est.get_params(deep=False)["n_frames"] != self.n_frames:
+            if est in (step for _, step in self.steps):  # never reach into a wrapper
                 est.set_params(n_frames=self.n_frames)
 
     def _check_n_frames(self):
-        self._broadcast_n_frames()
         values = {name: est.get_params(deep=False)["n_frames"]
                   for name, est in _steps_with_n_frames(self.steps)}
-        if len({v for v in values.values() if v is not None}) > 1:
-            raise ValueError(f"the pipeline's steps disagree on n_frames: {values}; set "
-                             "VideoPipeline(n_frames=...) to give them one value.")
+        distinct = {v for v in values.values() if v is not None}
+        if self.n_frames is not None:
+            distinct.add(self.n_frames)
+        if len(distinct) > 1:
+            raise ValueError(
+                f"the pipeline's steps disagree on n_frames: {values} (pipeline "
+                f"n_frames={self.n_frames}); use set_params(n_frames=...) on the pipeline "
+                "to give every step one value.")
 
     def fit(self, X, y=None, **params):
         self._check_n_frames()

@@ -76,6 +76,28 @@ def test_disagreeing_n_frames_is_a_clear_error(data):
         pipe.fit(X, y)
 
 
+def test_a_step_changed_alone_is_an_error_not_overwritten(data):
+    X, y = data
+    pipe = make_video_pipeline(n_frames=4, featurizer={"weights": None, "image_size": 75},
+                               classifier={"hidden_size": 4})
+    pipe.set_params(resbilstmclassifier__n_frames=3)
+    with pytest.raises(ValueError, match="disagree on n_frames"):
+        pipe.fit(X, y)
+    assert pipe.named_steps["resbilstmclassifier"].n_frames == 3  # fit changed nothing
+
+
+def test_n_frames_of_a_frozen_featurizer_is_checked(data):
+    from sklearn.frozen import FrozenEstimator
+    X, y = data
+    frozen = FrozenEstimator(_featurizer().fit(X[:4]))  # 4 frames
+    pipe = make_video_pipeline(None, n_frames=6, featurizer=frozen,
+                               classifier={"hidden_size": 4})
+    with pytest.raises(ValueError, match="frozenestimator.: 4"):
+        pipe.fit(X, y)
+    pipe.set_params(n_frames=4)  # a frozen step is not changed, but now agrees
+    assert pipe.fit(X, y).predict(X[:2]).shape == (2,)
+
+
 def test_full_pipeline_fit_predict_score_clone_pickle(data):
     X, y = data
     pipe = _paper_pipe()

@@ -177,6 +177,11 @@ def check_videos(X):
     if isinstance(X, np.ndarray) and X.dtype != object:
         if X.dtype.kind == "U":
             X = X.tolist()
+        elif X.ndim == 4 and X.shape[-1] == 3:
+            raise ValueError(
+                f"a 4-D uint8 array of shape {X.shape} is ambiguous: it looks like one "
+                "RGB video (T, H, W, 3). Pass a list of videos ([video]) or a 5-D array "
+                "(N, T, H, W, 3); N grey videos are (N, T, H, W) with W != 3.")
         elif X.ndim in (4, 5):
             X = list(X)
         else:
@@ -378,6 +383,8 @@ def read_frames(video, indices=None):
     video = check_video(video)
     if indices is None:
         indices = np.arange(count_frames(video))
+    if len(indices) == 0:
+        raise ValueError(f"no frame indices requested from {video_name(video)}.")
     if isinstance(video, np.ndarray):
         indices = _check_indices(video, indices, video.shape[0])
         frames = video[indices]
@@ -391,8 +398,6 @@ def read_frames(video, indices=None):
         # count is only needed up front when it is already known.
         key = file_identity(video)
         indices = _check_indices(video, indices, _COUNT_CACHE.get(key, np.inf))
-    if indices.size == 0:
-        raise ValueError(f"no frame indices requested from {video_name(video)}.")
     wanted = np.unique(indices)
     if os.path.isdir(video):
         by_index = _read_folder_frames(video, wanted)

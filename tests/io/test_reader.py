@@ -212,3 +212,15 @@ def test_reading_an_uncounted_file_decodes_it_once(avi_path, monkeypatch):
     with pytest.raises(ValueError, match="gradient.avi', which has 12 frames"):
         read_frames(avi_path, [3, 40])  # runs to the end, learns the count
     assert _reader._COUNT_CACHE[file_identity(avi_path)] == 12
+
+
+def test_one_rgb_video_passed_as_X_is_refused():
+    with pytest.raises(ValueError, match="ambiguous.*list of videos"):
+        check_videos(np.zeros((6, 16, 16, 3), dtype=np.uint8))
+    assert len(check_videos(np.zeros((2, 6, 16, 16), dtype=np.uint8))) == 2  # grey
+
+
+@pytest.mark.parametrize("make", [lambda p: p, lambda p: np.zeros((3, 4, 4), np.uint8)])
+def test_no_indices_is_an_error_for_every_form(avi_path, make):
+    with pytest.raises(ValueError, match="no frame indices"):
+        read_frames(make(avi_path), [])

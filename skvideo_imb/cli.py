@@ -39,7 +39,8 @@ def _parser():
                      "'none', 'DEFAULT', or a local state-dict file")
     rep.add_argument("--cache", default=None,
                      help="feature cache folder (default: OUT/feature_cache)")
-    rep.add_argument("--device", default="auto", help="'auto', 'cpu' or 'cuda'")
+    rep.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"],
+                     help="where the CNN and the LSTMs run (auto: CUDA when present)")
     rep.add_argument("--seed", type=int, default=0, help="seed of data, sampling and models")
     rep.add_argument("--no-ablations", action="store_true",
                      help="skip the Figure 3 ablation curves")
@@ -64,7 +65,8 @@ def main(argv=None):
     >>> from skvideo_imb.cli import main
     >>> main(["--help"])  # doctest: +SKIP
     """
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
     from .experiments import load_experiment_data, run_reproduction
     from .experiments._report import write_report
 
@@ -74,7 +76,10 @@ def main(argv=None):
     print(f"skvideo-imb reproduce: data={args.data} profile={args.profile} "
           f"weights={weights} out={out}", flush=True)
     start = time.perf_counter()
-    data = load_experiment_data(args.data, random_state=args.seed)
+    try:
+        data = load_experiment_data(args.data, random_state=args.seed)
+    except (OSError, ValueError) as exc:  # a missing or malformed --data: a usage error
+        parser.error(f"--data {args.data}: {exc}")
     counts = {str(c): int(n)
               for c, n in zip(*np.unique(data["y_train"], return_counts=True))}
     print(f"train: {len(data['X_train'])} videos {counts}; test: {len(data['X_test'])}",

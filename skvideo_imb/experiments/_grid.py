@@ -7,11 +7,11 @@ import numpy as np
 from imblearn.over_sampling import ADASYN, SMOTE, RandomOverSampler
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import accuracy_score, f1_score
+from sklearn.metrics import accuracy_score, f1_score, log_loss
+from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline as make_sk_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from skorch.callbacks import Callback
-from skorch.dataset import ValidSplit
 
 from ..features import InceptionFeaturizer
 from ..models import ResBiLSTMClassifier
@@ -112,6 +112,27 @@ class _EpochProgress(Callback):
                      f"train_loss={epoch['train_loss']:.3f}{extra} ({epoch['dur']:.2f}s)")
 
 
+class _HeldOutScores(Callback):
+    """``valid_loss``/``valid_acc`` per epoch on videos held out *before* oversampling.
+
+    skorch's own ``train_split`` would split the classifier's input, i.e. the
+    oversampler's clips, and copies of one source video would land on both sides; these
+    curves would then measure memorisation.  This callback scores held-out original
+    videos (their features, evenly spaced frames, no augmentation) instead.
+    """
+
+    def __init__(self, X_valid, y_valid):
+        self.X_valid = X_valid
+        self.y_valid = y_valid
+
+    def on_epoch_end(self, net, **kwargs):
+        proba = net.predict_proba(self.X_valid)
+        net.history.record("valid_loss", float(log_loss(self.y_valid, proba,
+                                                         labels=net.classes_)))
+        net.history.record("valid_acc", float(accuracy_score(
+            self.y_valid, net.classes_[proba.argmax(axis=1)])))
+
+
 def _mean_over_frames(X, n_frames):
     X = np.asarray(X)
     return X.reshape(len(X), n_frames, -1).mean(axis=1)
@@ -123,17 +144,20 @@ def _feature_sampler(kind, y, random_state):
     if kind == "smote":
         return SMOTE(k_neighbors=k, random_state=random_state)
     if kind == "adasyn":
-        # ADASYN refuses data where no minority sample has a majority neighbour; the
-        # 'not majority' strategy and a small neighbourhood keep it usable on tiny sets.
+        # A neighbourhood no larger than the smallest class allows; ADASYN may still
+        # decline a data set (see run_reproduction).
         return ADASYN(n_neighbors=k, random_state=random_state)
     return RandomOverSampler(random_state=random_state)
 
 
 def _classifier(settings, architecture, class_weight, random_state, train_split="default",
-                verbose=0, log=None):
+                verbose=0, log=None, callbacks=()):
     kwargs = {}
+    callbacks = list(callbacks)
     if log is not None:
-        kwargs["callbacks"] = [("progress", _EpochProgress(log))]
+        callbacks.append(("progress", _EpochProgress(log)))
+    if callbacks:
+        kwargs["callbacks"] = callbacks
     if train_split != "default":
         kwargs["train_split"] = train_split
     return ResBiLSTMClassifier(
@@ -210,7 +234,7 @@ def run_reproduction(data, *, profile="quick", weights=None, cache=None, rows=RO
     ----------
     data : dict
         As returned by :func:`load_experiment_data`.
-    profile : {"quick", "paper"} or dict, default="quick"
+    profile : {"quick", "paper", "smoke"} or dict, default="quick"
         Sizes and optimiser settings (see :data:`PROFILES`).
     weights : None, "DEFAULT" or str, default=None
         Backbone weights, as for :class:`InceptionFeaturizer`.
@@ -218,8 +242,8 @@ def run_reproduction(data, *, profile="quick", weights=None, cache=None, rows=RO
         Feature cache directory shared by all rows.
     rows : sequence of Row, default=ROWS
     ablations : bool, default=True
-        Also fit the Figure 3 ablations with a validation split and keep their
-        per-epoch history.
+        Also fit the Figure 3 ablations and keep their per-epoch loss and accuracy on
+        20% of the training videos, held out before oversampling.
     random_state : int, default=0
     device : str, default="auto"
     verbose : int, default=1
@@ -253,11 +277,12 @@ def run_reproduction(data, *, profile="quick", weights=None, cache=None, rows=RO
         try:
             pipe.fit(data["X_train"], data["y_train"])
         except (ValueError, RuntimeError) as exc:
-            if row.sampler != "adasyn":
+            if row.sampler not in ("smote", "adasyn"):
                 raise
-            # ADASYN declines data where it would generate nothing (each minority
-            # sample's neighbours all of its own class); report that, don't hide it.
-            log(f"    ADASYN declined this data set: {exc}")
+            # Neighbour-based samplers can decline a data set: ADASYN when it would
+            # generate nothing (every minority sample's neighbours are of its own
+            # class), SMOTE when a class has a single training video.  Report it.
+            log(f"    {row.sampler.upper()} declined this data set: {exc}")
             results.append({"name": row.name, "row": row.__dict__, "error": str(exc),
                             "fit_time_s": time.perf_counter() - start})
             continue
@@ -272,18 +297,27 @@ def run_reproduction(data, *, profile="quick", weights=None, cache=None, rows=RO
                         "pipeline": repr(pipe)})
     curves = {}
     if ablations:
+        # Hold out 20% of the training *videos* before any oversampling (see
+        # _HeldOutScores); the test set stays untouched for the table.
+        y_train = np.asarray(data["y_train"])
+        stratify = y_train if np.unique(y_train, return_counts=True)[1].min() >= 2 else None
+        fit_idx, valid_idx = train_test_split(np.arange(len(y_train)), test_size=0.2,
+                                              stratify=stratify, random_state=random_state)
+        X_fit = [data["X_train"][i] for i in fit_idx]
+        held_out = _HeldOutScores(featurizer.transform([data["X_train"][i] for i in valid_idx]),
+                                  y_train[valid_idx])
         for name, architecture in ABLATIONS.items():
-            log(f"[ablation] {name}: video oversampling + class weighting, 20% validation")
+            log(f"[ablation] {name}: video oversampling + class weighting, validation on "
+                f"{len(valid_idx)} held-out training videos")
             classifier = _classifier(settings, architecture, True, random_state,
-                                     train_split=ValidSplit(0.2, stratified=True,
-                                                            random_state=random_state),
-                                     log=log)
+                                     train_split=None, log=log,
+                                     callbacks=[("held_out", held_out)])
             pipe = make_video_pipeline(
                 SpatioTemporalOverSampler(n_frames=settings["n_frames"],
                                           random_state=random_state),
                 n_frames=settings["n_frames"], featurizer=FrozenEstimator(featurizer),
                 classifier=classifier)
-            pipe.fit(data["X_train"], data["y_train"])
+            pipe.fit(X_fit, y_train[fit_idx])
             history = pipe[-1].history
             curves[name] = {"valid_loss": history[:, "valid_loss"],
                             "valid_acc": history[:, "valid_acc"],

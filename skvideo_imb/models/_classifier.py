@@ -124,7 +124,11 @@ class ResBiLSTMClassifier(NeuralNetClassifier):
         Stop when the validation loss has not improved for ``patience`` epochs and
         restore the best weights (skorch's :class:`~skorch.callbacks.EarlyStopping`).
         When ``train_split`` is None, a stratified ``validation_fraction`` of the
-        training data is held out for it.
+        training data is held out for it.  Behind
+        :class:`~skvideo_imb.SpatioTemporalOverSampler` that data is the oversampled
+        clips, so copies of one video can fall on both sides of the split and the
+        validation loss is optimistic; hold out videos before the pipeline when the
+        stopping point matters.
     validation_fraction : float, default=0.1
         Share of the training data held out when ``early_stopping`` and no
         ``train_split`` are given.

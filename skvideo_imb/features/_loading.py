@@ -52,10 +52,8 @@ def frames_plan(video, n_frames, count=count_frames):
     """
     if isinstance(video, Clip):
         source = check_video(video.video)
-        resolve = getattr(video, "resolve", None)   # lazy clips choose frames on demand
-        resolved = resolve() if callable(resolve) else video
-        indices = getattr(resolved, "indices", resolved)
-        indices = np.asarray(indices, dtype=np.int64).ravel()
+        # lazy clips choose their frames now, counting with the caller's memo
+        indices = np.asarray(video.resolve(count=count).indices, dtype=np.int64)
         if indices.size != n_frames:
             raise ValueError(f"{video!r} has {indices.size} frames but the featurizer "
                              f"expects n_frames={n_frames}; make clips with the same "

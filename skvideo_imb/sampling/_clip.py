@@ -115,13 +115,19 @@ class Clip:
         """Whether the frame indices are still to be chosen (``indices is None``)."""
         return self.indices is None
 
-    def resolve(self):
+    def resolve(self, count=count_frames):
         """The concrete clip: same video and augmentation, frame indices chosen.
 
         A concrete clip returns itself.  A lazy clip counts the video's frames
         (:func:`~skvideo_imb.io.count_frames`, memoised per file) and selects
         ``n_frames`` of them as described for ``seed``; the result is the same on every
         call and in every process.
+
+        Parameters
+        ----------
+        count : callable, default=count_frames
+            Returns the number of frames of a video; a caller with a memo of its own
+            (the featurizer's on-disk cache) passes it so nothing is decoded twice.
 
         Returns
         -------
@@ -130,7 +136,7 @@ class Clip:
         """
         if self.indices is not None:
             return self
-        n_total = count_frames(self.video)
+        n_total = count(self.video)
         if self.seed is None:
             indices = evenly_spaced_indices(n_total, self.n_frames)
         else:

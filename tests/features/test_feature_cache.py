@@ -117,6 +117,21 @@ def test_video_files_keyed_by_identity_and_counts_remembered(fitted, tmp_path, m
     assert not np.array_equal(first, second)
 
 
+def test_cached_lazy_clips_of_files_decode_nothing(fitted, tmp_path, make_videos, twin,
+                                                  monkeypatch):
+    """A fresh process (empty in-memory count memo) serving cached clips of a file."""
+    from skvideo_imb.io import _reader
+    frames = make_videos(1, t=8, size=48, seed=5)[0]
+    path = write_video(tmp_path / "v.avi", frames, "MJPG")
+    clips = [Clip(path, n_frames=N_FRAMES, seed=k) for k in range(3)]  # lazy
+    featurizer = twin(fitted, cache=tmp_path / "cache")
+    first = featurizer.transform(clips)
+    _reader._COUNT_CACHE.clear()
+    monkeypatch.setattr(_reader, "_open_capture", lambda p: pytest.fail("decoded " + p))
+    np.testing.assert_array_equal(featurizer.transform(clips), first)
+    assert featurizer.cache_misses_ == 0
+
+
 def test_corrupt_entries_are_recomputed_never_returned(fitted, videos, expected, tmp_path, twin):
     featurizer = twin(fitted, cache=tmp_path)
     featurizer.transform(videos[:2])

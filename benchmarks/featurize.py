@@ -34,6 +34,7 @@ import torch
 import torchvision
 
 from skvideo_imb import InceptionFeaturizer
+from skvideo_imb import _runtime
 from skvideo_imb.features import _backbones as bb
 
 
@@ -80,7 +81,7 @@ def pure_forward(model, device, precision, batch_size, n_frames, size=299):
     x = torch.randn(batch_size, 3, size, size, device=device).contiguous(
         memory_format=torch.channels_last)
     n_batches = max(1, n_frames // batch_size)
-    with torch.inference_mode(), bb.autocast_context(device, precision):
+    with torch.inference_mode(), _runtime.autocast(device, precision):
         model(x)  # warm-up (oneDNN primitive creation)
         start = time.perf_counter()
         for _ in range(n_batches):
@@ -128,7 +129,7 @@ def main(argv=None):
 
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
           f"CUDA {'yes' if torch.cuda.is_available() else 'no'}, "
-          f"CPU bf16 hardware: {bb.cpu_has_fast_bf16()}; load average before: {load()}")
+          f"CPU bf16 hardware: {_runtime.cpu_has_native_bf16()}; load average before: {load()}")
     folder = args.folder or tempfile.mkdtemp(prefix="skvideo_imb_bench_")
     start = time.perf_counter()
     paths = write_videos(folder, args.videos, args.frames_per_video)

@@ -67,8 +67,7 @@ def main(argv=None):
     """
     parser = _parser()
     args = parser.parse_args(argv)
-    from .experiments import load_experiment_data, run_reproduction
-    from .experiments._report import write_report
+    from .experiments import load_experiment_data, run_reproduction, write_report
 
     out = Path(args.out)
     cache = args.cache or str(out / "feature_cache")

@@ -2,6 +2,7 @@
 
 from ._data import load_experiment_data
 from ._grid import ABLATIONS, PROFILES, ROWS, Row, build_row_pipeline, run_reproduction
+from ._report import write_report
 
 __all__ = ["ABLATIONS", "PROFILES", "ROWS", "Row", "build_row_pipeline",
-           "load_experiment_data", "run_reproduction"]
+           "load_experiment_data", "run_reproduction", "write_report"]

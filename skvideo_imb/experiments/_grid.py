@@ -14,11 +14,11 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from skorch.callbacks import Callback
 
 from ..features import InceptionFeaturizer
-from ..models import ResBiLSTMClassifier
+from ..models import PAPER_PARAMS, ResBiLSTMClassifier
 from ..pipeline import make_video_pipeline
 from ..sampling import SpatioTemporalOverSampler
 
-__all__ = ["ABLATIONS", "PROFILES", "ROWS", "Row", "run_reproduction"]
+__all__ = ["ABLATIONS", "PROFILES", "ROWS", "Row", "build_row_pipeline", "run_reproduction"]
 
 PROFILES = {
     # Seconds: checks that every row runs and every file is written, not the science.
@@ -29,9 +29,11 @@ PROFILES = {
     "quick": {"n_frames": 8, "image_size": 75, "hidden_size": 64, "fc_size": 64,
               "max_epochs": 60, "lr": 1e-3, "weight_decay": 3e-4, "batch_size": 32,
               "featurizer_batch_size": 64},
-    # The paper's settings: alpha=40, 299x299 InceptionV3, 1024-wide, Adam lr=1e-6, L2 3e-4.
-    "paper": {"n_frames": 40, "image_size": 299, "hidden_size": 1024, "fc_size": 1024,
-              "max_epochs": 300, "lr": 1e-6, "weight_decay": 3e-4, "batch_size": 32,
+    # The paper's settings (PAPER_PARAMS): alpha=40, 1024-wide, Adam lr=1e-6, L2 3e-4,
+    # on InceptionV3's own 299x299 input; the paper states no epochs or batch size.
+    "paper": {**{k: PAPER_PARAMS[k] for k in ("n_frames", "hidden_size", "fc_size", "lr",
+                                              "weight_decay")},
+              "image_size": 299, "max_epochs": 300, "batch_size": 32,
               "featurizer_batch_size": 32},
 }
 """Settings of ``skvideo-imb reproduce --profile``."""
@@ -64,17 +66,41 @@ class Row:
     class_weight : bool, default=False
         Whether the loss is weighted with ``class_weight="balanced"``.
 
+    Raises
+    ------
+    ValueError
+        For an unknown sampler or model (the message lists the valid ones), or a
+        sampler on the frame-only baseline.
+
     Examples
     --------
     >>> from skvideo_imb.experiments import ROWS
     >>> ROWS[0]
     Row(name='CNN-LSTM', sampler='none', model='lstm', class_weight=False)
+    >>> from skvideo_imb.experiments import Row
+    >>> Row("mine", sampler="smoot")
+    Traceback (most recent call last):
+    ...
+    ValueError: Row 'mine': unknown sampler 'smoot'; choose one of 'none', 'video', 'smote', 'adasyn', 'random'.
     """
 
     name: str
-    sampler: str = "none"  # none | video | smote | adasyn | random
-    model: str = "lstm"  # lstm | resbilstm | frames
+    sampler: str = "none"
+    model: str = "lstm"
     class_weight: bool = False
+
+    SAMPLERS = ("none", "video", "smote", "adasyn", "random")
+    MODELS = ("lstm", "resbilstm", "frames")
+
+    def __post_init__(self):
+        for field, valid in (("sampler", self.SAMPLERS), ("model", self.MODELS)):
+            value = getattr(self, field)
+            if value not in valid:
+                raise ValueError(f"Row {self.name!r}: unknown {field} {value!r}; choose one "
+                                 f"of {', '.join(map(repr, valid))}.")
+        if self.model == "frames" and self.sampler != "none":
+            raise ValueError(f"Row {self.name!r}: the frame-only baseline takes no sampler "
+                             f"(got sampler={self.sampler!r}).")
 
 
 ROWS = (
@@ -147,7 +173,9 @@ def _feature_sampler(kind, y, random_state):
         # A neighbourhood no larger than the smallest class allows; ADASYN may still
         # decline a data set (see run_reproduction).
         return ADASYN(n_neighbors=k, random_state=random_state)
-    return RandomOverSampler(random_state=random_state)
+    if kind == "random":
+        return RandomOverSampler(random_state=random_state)
+    raise ValueError(f"no feature-space sampler {kind!r}")
 
 
 def _classifier(settings, architecture, class_weight, random_state, train_split="default",
@@ -200,7 +228,7 @@ def build_row_pipeline(row, featurizer, settings, y_train, random_state=0, verbo
             StandardScaler(), LogisticRegression(max_iter=2000,
                                                  class_weight="balanced" if row.class_weight
                                                  else None))
-    architecture = _LSTM if row.model == "lstm" else _RESBILSTM
+    architecture = {"lstm": _LSTM, "resbilstm": _RESBILSTM}[row.model]
     classifier = _classifier(settings, architecture, row.class_weight, random_state,
                              verbose=verbose, log=log)
     if row.sampler == "none":

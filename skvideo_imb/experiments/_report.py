@@ -5,12 +5,9 @@ import json
 import platform
 from importlib.metadata import PackageNotFoundError, version
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from sklearn.metrics import ConfusionMatrixDisplay  # noqa: E402
+import numpy as np
+from matplotlib.figure import Figure
+from sklearn.metrics import ConfusionMatrixDisplay
 
 __all__ = ["check_claims", "format_markdown", "package_versions", "write_report"]
 
@@ -89,8 +86,12 @@ def check_claims(rows):
     return claims
 
 
+# Figures are made with matplotlib's object-oriented API and saved by their own canvas:
+# no pyplot, so writing a report never changes the process's matplotlib backend.
+
 def _plot_curves(curves, path):
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
+    fig = Figure(figsize=(10, 4))
+    ax_loss, ax_acc = fig.subplots(1, 2)
     for name, curve in curves.items():
         epochs = np.arange(1, len(curve["valid_loss"]) + 1)
         ax_loss.plot(epochs, curve["valid_loss"], label=name)
@@ -100,17 +101,16 @@ def _plot_curves(curves, path):
     ax_acc.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=100)
-    plt.close(fig)
 
 
 def _plot_confusion(row, y_test, labels, path):
-    fig, ax = plt.subplots(figsize=(6, 5.5))
+    fig = Figure(figsize=(6, 5.5))
+    ax = fig.subplots()
     ConfusionMatrixDisplay.from_predictions(y_test, row["y_pred"], labels=labels, ax=ax,
                                             xticks_rotation=45, colorbar=False)
     ax.set_title(f"Best row: {row['name']}", fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
-    plt.close(fig)
 
 
 def write_report(results, out, *, run_info):
@@ -129,6 +129,18 @@ def write_report(results, out, *, run_info):
     -------
     paths : dict
         Name -> path of every file written.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from skvideo_imb.experiments import write_report
+    >>> row = {"name": "CNN-LSTM", "accuracy": 0.5, "f1_macro": 0.33, "f1_weighted": 0.33,
+    ...        "fit_time_s": 1.0, "y_pred": ["a", "a"]}
+    >>> results = {"rows": [row], "curves": {}, "settings": {}, "labels": ["a", "b"],
+    ...            "y_test": ["a", "b"], "featurizer_fit_time_s": 0.0}
+    >>> paths = write_report(results, pathlib.Path(tempfile.mkdtemp()), run_info={})
+    >>> sorted(paths)
+    ['confusion', 'csv', 'json', 'markdown']
     """
     out.mkdir(parents=True, exist_ok=True)
     rows = results["rows"]

@@ -3,15 +3,15 @@
 Everything about *which network* the featurizer runs lives here: building a
 torchvision model by name, loading its weights (torchvision's own, a local state-dict
 file, or a seeded random initialisation), removing its classifier, recalibrating the
-BatchNorm statistics of a randomly initialised network, choosing the device and the
-numeric precision, and fingerprinting the resulting network for the feature cache.
+BatchNorm statistics of a randomly initialised network, and fingerprinting the resulting
+network for the feature cache.  Where and in which precision it runs is decided by
+:mod:`skvideo_imb._runtime`.
 """
 
 import hashlib
 import os
 import re
 import warnings
-from contextlib import nullcontext
 from functools import lru_cache
 
 import numpy as np
@@ -19,9 +19,12 @@ import torch
 import torchvision
 from torch import nn
 
-__all__ = ["IMAGENET_MEAN", "IMAGENET_STD", "Backbone", "autocast_context", "build_backbone",
-           "classification_models", "recalibrate_batchnorm", "resolve_device",
-           "resolve_precision", "state_digest"]
+from .._runtime import autocast, seeded
+
+__all__ = ["IMAGENET_MEAN", "IMAGENET_STD", "Backbone", "batchnorm_layers",
+           "batchnorm_state", "build_architecture", "build_backbone", "check_backbone",
+           "classification_models", "from_numpy_state", "rebuild_backbone",
+           "recalibrate_batchnorm", "safe_name", "state_digest", "to_numpy_state"]
 
 # Every torchvision classification weight set normalises with ImageNet statistics.
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -47,9 +50,6 @@ _RANDOM_KWARGS = {
 }
 _AUX_PREFIXES = ("AuxLogits.", "aux1.", "aux2.")
 
-_PRECISIONS = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
-
-
 @lru_cache(maxsize=1)
 def classification_models():
     """Names of torchvision's image classification models (``resnet50``, ...)."""
@@ -65,55 +65,6 @@ def check_backbone(name, image_size):
     if image_size < minimum:
         raise ValueError(f"image_size={image_size} is too small for {name}, which needs "
                          f"at least {minimum} pixels.")
-
-
-# --------------------------------------------------------------------------- device
-
-
-def resolve_device(device):
-    """``"auto"`` becomes CUDA when present, else CPU; anything else goes to torch."""
-    if isinstance(device, str) and device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    device = torch.device(device)
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device={str(device)!r} was requested but CUDA is not available.")
-    return device
-
-
-def _cpu_flags():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("flags"):
-                    return set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    return set()
-
-
-@lru_cache(maxsize=1)
-def cpu_has_fast_bf16():
-    """Whether this CPU multiplies bf16 in hardware (AMX-BF16 or AVX-512-BF16)."""
-    return bool({"amx_bf16", "avx512_bf16"} & _cpu_flags())
-
-
-def resolve_precision(precision, device):
-    """``"auto"``: bf16 on CUDA (fp16 on GPUs without bf16) and on CPUs with bf16
-    hardware, fp32 otherwise.  Forced values are returned unchanged."""
-    if precision != "auto":
-        return precision
-    if device.type == "cuda":
-        return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
-    if device.type == "cpu" and cpu_has_fast_bf16():
-        return "bf16"
-    return "fp32"
-
-
-def autocast_context(device, precision):
-    """Autocast to the precision's dtype, or nothing for fp32."""
-    if precision == "fp32":
-        return nullcontext()
-    return torch.autocast(device_type=device.type, dtype=_PRECISIONS[precision])
 
 
 # --------------------------------------------------------------------------- weights
@@ -220,12 +171,12 @@ class Backbone:
 
 
 def build_architecture(backbone, build_kwargs, seed=None):
-    """The bare architecture (no classifier), randomly initialised from ``seed``."""
-    context = torch.random.fork_rng(devices=[]) if seed is not None else nullcontext()
-    with context, warnings.catch_warnings():
+    """The bare architecture, randomly initialised on the CPU from ``seed``.
+
+    Only the CPU generator is seeded (and restored): no GPU's random state changes.
+    """
+    with seeded(seed), warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        if seed is not None:
-            torch.manual_seed(seed)
         model = torchvision.models.get_model(backbone, weights=None, **build_kwargs)
     return model
 
@@ -306,7 +257,7 @@ def recalibrate_batchnorm(model, batches, device, precision):
         m.momentum = None
         m.train()
     try:
-        with torch.no_grad(), autocast_context(device, precision):
+        with torch.no_grad(), autocast(device, precision):
             for batch in batches:
                 model(batch)
     finally:

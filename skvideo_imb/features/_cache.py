@@ -15,8 +15,8 @@ videos, a hash of the frame's pixels) and the augmentation parameters.
 
 Each file holds a header (magic, the key digest, the vector length, a checksum of the
 payload) then the float32 vector.  Reads check all of it; anything that does not match
-(truncated, corrupt, a file copied under the wrong name) is reported as corrupt and
-recomputed by the caller.  Writes go to a temporary file in the same folder that is then
+(truncated, corrupt, a file copied under the wrong name) is counted as corrupt, reads
+as absent and is recomputed by the caller.  Writes go to a temporary file in the same folder that is then
 renamed over the final name (:func:`os.replace` is atomic), so concurrent processes that
 write the same key never expose a partial file: a reader sees the old complete file,
 the new complete file, or none.
@@ -30,7 +30,7 @@ import tempfile
 
 import numpy as np
 
-__all__ = ["FeatureCache", "key_digest"]
+__all__ = ["FeatureCache", "frame_digest", "key_digest"]
 
 _MAGIC = b"SVIFEAT1"
 _HEADER = struct.Struct("<8s20sI16s")  # magic, key digest, length, payload checksum
@@ -41,6 +41,15 @@ _COUNT = struct.Struct("<8s20sQ")
 def key_digest(*parts):
     """A 20-byte digest of a key made of strings, numbers and tuples of them."""
     return hashlib.blake2b(repr(parts).encode(), digest_size=20).digest()
+
+
+def frame_digest(network_key, frame_identity, augmentation):
+    """The key digest of one frame under one augmentation, for one network setting.
+
+    The featurizer names every frame with it, cached or not, so that equal frames are
+    computed once within a call and found again across calls and processes.
+    """
+    return key_digest(network_key, frame_identity, augmentation)
 
 
 def _checksum(payload):
@@ -78,50 +87,53 @@ class FeatureCache:
     ----------
     root : str or path-like
         The cache directory (created when missing).
-    model_key : str
-        Everything that identifies the network setting; part of every frame's key.
     folder_name : str
         Name of the setting's folder under ``root``.
     n_features : int
         Length of every vector; anything else read back is corrupt.
     description : dict
         Written to ``model.json`` in the setting's folder, for people.
+
+    Attributes
+    ----------
+    n_corrupt : int
+        Entries found corrupt by :meth:`get` so far (in this process).
     """
 
-    def __init__(self, root, model_key, folder_name, n_features, description=None):
+    def __init__(self, root, folder_name, n_features, description=None):
         self.root = os.fspath(root)
-        self.model_key = model_key
         self.folder = os.path.join(self.root, folder_name)
         self.n_features = int(n_features)
+        self.n_corrupt = 0
         self._description = description
         self._described = False
 
     # -- frame features ---------------------------------------------------------------
-
-    def frame_digest(self, frame_identity, augmentation):
-        """The key digest of one frame under one augmentation."""
-        return key_digest(self.model_key, frame_identity, augmentation)
 
     def _path(self, digest):
         hexd = digest.hex()
         return os.path.join(self.folder, hexd[:2], hexd + ".feat")
 
     def get(self, digest):
-        """The stored vector, ``None`` when absent, or ``False`` when corrupt."""
+        """The stored vector, or ``None`` when absent or corrupt (counted in ``n_corrupt``)."""
         data = _read(self._path(digest))
         if data is None:
             return None
+        vector = self._decode(digest, data)
+        if vector is None:
+            self.n_corrupt += 1
+        return vector
+
+    def _decode(self, digest, data):
         if len(data) != _HEADER.size + 4 * self.n_features:
-            return False
+            return None
         magic, stored_digest, length, checksum = _HEADER.unpack_from(data)
         payload = data[_HEADER.size:]
         if (magic != _MAGIC or stored_digest != digest or length != self.n_features
                 or _checksum(payload) != checksum):
-            return False
+            return None
         vector = np.frombuffer(payload, dtype="<f4")
-        if not np.isfinite(vector).all():
-            return False
-        return vector
+        return vector if np.isfinite(vector).all() else None
 
     def put(self, digest, vector):
         """Store one vector atomically (overwriting whatever was there)."""

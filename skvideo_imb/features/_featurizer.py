@@ -14,39 +14,18 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 from tqdm.auto import tqdm
 
-from ..io import check_video, check_videos
-from ..sampling import Clip
+from .. import _runtime
+from ..io import check_videos
 from . import _backbones as bb
 from ._cache import FeatureCache
 from ._loading import SampleFrames, iterate
+from ._scheduler import FrameScheduler
 
 __all__ = ["InceptionFeaturizer"]
 
 # Bump when the pixels handed to the network change for the same inputs (resizing,
 # normalisation), so that old cache entries are no longer matched.
 _PREPROCESSING_VERSION = 1
-
-
-def _check_samples(X):
-    """A list of videos and clips; bad entries raise an error naming them."""
-    if isinstance(X, np.ndarray) and X.dtype != object:
-        return check_videos(X)
-    if isinstance(X, (str, os.PathLike, Clip)):
-        raise TypeError("X must be a collection of videos or clips; wrap a single one in "
-                        "a list.")
-    samples = list(X)
-    if not samples:
-        raise ValueError("X contains no videos.")
-    checked = []
-    for i, sample in enumerate(samples):
-        if isinstance(sample, Clip):
-            checked.append(sample)
-            continue
-        try:
-            checked.append(check_video(sample))
-        except (TypeError, ValueError, FileNotFoundError) as exc:
-            raise type(exc)(f"X[{i}]: {exc}") from exc
-    return checked
 
 
 class InceptionFeaturizer(TransformerMixin, BaseEstimator):
@@ -90,10 +69,13 @@ class InceptionFeaturizer(TransformerMixin, BaseEstimator):
     batch_size : int, default=32
         Frames per forward pass.  Batches mix frames of consecutive videos.
     device : str or torch.device, default="auto"
-        Where the network runs; ``"auto"`` is CUDA when available, else the CPU.
+        Where the network runs; ``"auto"`` is CUDA when available, else the CPU.  A
+        CUDA device without CUDA is an error at :meth:`fit`; a featurizer fitted on a
+        GPU and loaded on a machine without one runs on the CPU, with a warning.
     precision : {"auto", "fp32", "bf16", "fp16"}, default="auto"
-        Autocast precision.  ``"auto"`` is bf16 on CUDA (fp16 on GPUs without bf16)
-        and on CPUs with AMX or AVX-512-BF16 instructions, fp32 otherwise.
+        Autocast precision.  ``"auto"`` is bf16 on GPUs of compute capability 8.0 or
+        more (fp16 on older ones) and on CPUs with AMX or AVX-512-BF16 instructions,
+        fp32 on other CPUs (the table in :ref:`gpu`).  ``"fp16"`` needs CUDA.
     num_workers : int, default=0
         DataLoader worker processes that decode frames while the network runs; 0
         decodes in the calling process.  Falls back to 0, with a warning, where worker
@@ -178,7 +160,7 @@ class InceptionFeaturizer(TransformerMixin, BaseEstimator):
         "image_size": [Interval(Integral, 16, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "device": [str, torch.device],
-        "precision": [StrOptions({"auto", "fp32", "bf16", "fp16"})],
+        "precision": [StrOptions(set(_runtime.PRECISIONS))],
         "num_workers": [Interval(Integral, 0, None, closed="left")],
         "cache": [str, os.PathLike, None],
         "flatten": ["boolean"],
@@ -223,10 +205,10 @@ class InceptionFeaturizer(TransformerMixin, BaseEstimator):
         -------
         self : InceptionFeaturizer
         """
-        samples = _check_samples(X)
+        samples = check_videos(X)
         bb.check_backbone(self.backbone, self.image_size)
-        device = bb.resolve_device(self.device)
-        precision = bb.resolve_precision(self.precision, device)
+        device = _runtime.resolve_device(self.device)
+        precision = _runtime.resolve_precision(self.precision, device, bf16_on_cpu=True)
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
 
@@ -258,7 +240,7 @@ class InceptionFeaturizer(TransformerMixin, BaseEstimator):
             by_sample.setdefault(int(flat) // self.n_frames, []).append(int(flat) % self.n_frames)
         order = sorted(by_sample)
         dataset = SampleFrames([samples[i] for i in order], self.n_frames, self.image_size,
-                               key_prefix="calibration",
+                               network_key="calibration",
                                positions=[by_sample[i] for i in order])
         chunks = [item.frames for item in iterate(dataset, self.num_workers)
                   if item.frames is not None]
@@ -291,8 +273,14 @@ class InceptionFeaturizer(TransformerMixin, BaseEstimator):
         return model
 
     def _rebuild_model(self):
-        """Rebuild the fitted network after unpickling, and check it is the same."""
-        device = bb.resolve_device(self.device)
+        """Rebuild the fitted network after unpickling, and check it is the same.
+
+        It runs where it was fitted; on a machine without the fitted GPU, on the CPU
+        (with a warning and the precision resolved again for the CPU).
+        """
+        device, self.precision_ = _runtime.relocate(
+            self.device_, self.precision_, self.precision, bf16_on_cpu=True,
+            what=f"a {type(self).__name__}")
         state = getattr(self, "_model_state", None)
         if state is not None:
             model = bb.rebuild_backbone(self.backbone, self._build_kwargs,
@@ -328,7 +316,8 @@ class InceptionFeaturizer(TransformerMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ cache
 
-    def _model_key(self):
+    def _network_key(self):
+        """Everything that decides a frame's features besides the frame itself."""
         return ("skvideo_imb-features", _PREPROCESSING_VERSION, self.backbone,
                 self.weights_source_, self.model_digest_, int(self.image_size),
                 self.precision_)
@@ -345,8 +334,7 @@ class InceptionFeaturizer(TransformerMixin, BaseEstimator):
             "preprocessing_version": _PREPROCESSING_VERSION,
             "torch": torch.__version__, "torchvision": torchvision.__version__,
         }
-        return FeatureCache(self.cache, self._model_key(), folder, self.n_frame_features_,
-                            description)
+        return FeatureCache(self.cache, folder, self.n_frame_features_, description)
 
     # ------------------------------------------------------------------ transform
 
@@ -365,96 +353,38 @@ class InceptionFeaturizer(TransformerMixin, BaseEstimator):
             ``flatten=False``, shape ``(n_samples, n_frames, n_frame_features_)``.
         """
         check_is_fitted(self, "model_digest_")
-        samples = _check_samples(X)
+        samples = check_videos(X)
         model = self._get_model()
-        device = torch.device(self.device_)
-        n_frames, n_features = self.n_frames, self.n_frame_features_
-        out = np.empty((len(samples), n_frames, n_features), dtype=np.float32)
+        out = np.empty((len(samples), self.n_frames, self.n_frame_features_), dtype=np.float32)
         cache = self._feature_cache()
-        dataset = SampleFrames(samples, n_frames, self.image_size, cache=cache,
-                               key_prefix=self._model_key())
-
-        done = {}        # digest -> (sample, position) holding its vector
-        waiting = {}     # digest -> positions waiting for a scheduled computation
-        queue, queued = [], 0          # uint8 frame chunks and their digests
-        stats = {"hits": 0, "misses": 0, "corrupt": 0}
-        progress = tqdm(total=len(samples) * n_frames, unit="frame", disable=not self.verbose,
-                        desc=type(self).__name__, file=sys.stderr)
-
-        def run(n):
-            nonlocal queued
-            frames, digests, taken = [], [], 0
-            while taken < n:
-                chunk, chunk_digests = queue[0]
-                k = min(n - taken, chunk.shape[0])
-                frames.append(chunk[:k])
-                digests.extend(chunk_digests[:k])
-                if k == chunk.shape[0]:
-                    queue.pop(0)
-                else:
-                    queue[0] = (chunk[k:], chunk_digests[k:])
-                taken += k
-            queued -= n
-            features = self._forward(model, torch.cat(frames), device)
-            for digest, vector in zip(digests, features):
-                positions = waiting.pop(digest)
-                for i, t in positions:
-                    out[i, t] = vector
-                done[digest] = positions[0]
-                if cache is not None:
-                    cache.put(digest, vector)
-                progress.update(len(positions))
-
-        for item in iterate(dataset, self.num_workers):
-            i = item.index
-            stats["corrupt"] += item.n_corrupt
-            rows = {digest: row for row, digest in enumerate(item.missing)}
-            new_rows, new_digests = [], []
-            filled = 0
-            for t, digest in enumerate(item.digests):
-                if digest in done:
-                    out[i, t] = out[done[digest]]
-                    filled += 1
-                elif digest in waiting:
-                    waiting[digest].append((i, t))
-                elif digest in item.hits:
-                    out[i, t] = item.hits[digest]
-                    done[digest] = (i, t)
-                    stats["hits"] += 1
-                    filled += 1
-                else:
-                    waiting[digest] = [(i, t)]
-                    new_rows.append(rows[digest])
-                    new_digests.append(digest)
-                    stats["misses"] += 1
-            progress.update(filled)
-            if new_rows:
-                chunk = item.frames
-                if len(new_rows) != chunk.shape[0]:
-                    chunk = chunk[torch.as_tensor(new_rows)]
-                queue.append((chunk, new_digests))
-                queued += len(new_rows)
-            while queued >= self.batch_size:
-                run(self.batch_size)
-        if queued:
-            run(queued)
-        progress.close()
-
-        self.cache_hits_ = stats["hits"]
-        self.cache_misses_ = stats["misses"]
-        if stats["corrupt"]:
-            warnings.warn(f"{stats['corrupt']} corrupt feature-cache entries under "
-                          f"{os.fspath(self.cache)!r} were detected and recomputed.",
-                          RuntimeWarning, stacklevel=2)
-        if self.verbose:
-            print(f"{type(self).__name__}: {len(samples)} samples, "
-                  f"{self.cache_misses_} frames computed, {self.cache_hits_} read from "
-                  f"cache.", file=sys.stderr)
+        dataset = SampleFrames(samples, self.n_frames, self.image_size, self._network_key(),
+                               cache=cache)
+        device = torch.device(self.device_)
+        with tqdm(total=out.shape[0] * out.shape[1], unit="frame", file=sys.stderr,
+                  disable=not self.verbose, desc=type(self).__name__) as progress:
+            scheduler = FrameScheduler(
+                out, lambda frames: self._forward(model, frames, device), self.batch_size,
+                cache=cache, progress=progress.update)
+            for item in iterate(dataset, self.num_workers):
+                scheduler.add(item)
+            scheduler.finish()
+        self._report(scheduler, len(samples))
         return out.reshape(len(samples), -1) if self.flatten else out
+
+    def _report(self, scheduler, n_samples):
+        self.cache_hits_ = scheduler.hits
+        self.cache_misses_ = scheduler.misses
+        if scheduler.corrupt:
+            warnings.warn(f"{scheduler.corrupt} corrupt feature-cache entries under "
+                          f"{os.fspath(self.cache)!r} were detected and recomputed.",
+                          RuntimeWarning, stacklevel=3)
+        if self.verbose:
+            print(f"{type(self).__name__}: {n_samples} samples, {self.cache_misses_} "
+                  f"frames computed, {self.cache_hits_} read from cache.", file=sys.stderr)
 
     def _forward(self, model, frames, device):
         x = self._to_input(frames, device)
-        with torch.inference_mode(), bb.autocast_context(device, self.precision_):
+        with torch.inference_mode(), _runtime.autocast(device, self.precision_):
             features = model(x)
         return features.float().cpu().numpy()
 

@@ -1,9 +1,10 @@
-"""Streaming frames to the network: per-sample planning, decoding, augmentation, resizing.
+"""Streaming frames to the network: decoding, augmentation and resizing per sample.
 
 One item of :class:`SampleFrames` is one input sample (a video or a clip).  Loading it
-resolves which frames it needs, looks them up in the feature cache, and decodes,
-augments and resizes only the frames that are missing, so the work a DataLoader worker
-does is exactly the work the network cannot skip.  Items are small: their pixels are
+resolves which frames it needs (:func:`skvideo_imb.io.as_clip`), names each frame by
+its key digest, looks them up in the feature cache, and decodes, augments and resizes
+only the frames that are missing, so the work a DataLoader worker does is exactly the
+work the network cannot skip.  Items are small: their pixels are
 uint8 at the network's input size.  Normalisation (float conversion, mean and standard
 deviation) happens on the compute device, batch by batch.
 """
@@ -20,55 +21,16 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 from torchvision.transforms.v2 import functional as TF
 
-from ..io import check_video, count_frames, evenly_spaced_indices, file_identity, read_frames
-from ..sampling import Clip
-from ._cache import key_digest
+from ..io import as_clip, count_frames, file_identity, read_frames
+from ._cache import frame_digest
 
-__all__ = ["LoadedSample", "SampleFrames", "frames_plan", "iterate", "prepare_frames"]
-
-
-def frames_plan(video, n_frames, count=count_frames):
-    """Which frames of which video, under which augmentation, one sample stands for.
-
-    This is the single place that knows how clips and raw videos differ.
-
-    Parameters
-    ----------
-    video : str, path-like, ndarray or Clip
-        One input sample.
-    n_frames : int
-        Number of frames per sample.
-    count : callable, default=count_frames
-        Returns a video's number of frames (so that callers can add a persistent memo).
-
-    Returns
-    -------
-    source : str or ndarray
-        The video that holds the pixels.
-    indices : ndarray of shape (n_frames,), dtype int64
-        Frame indices into ``source``.
-    augmentation : Augmentation or None
-        ``None`` when no (or an identity) augmentation applies.
-    """
-    if isinstance(video, Clip):
-        source = check_video(video.video)
-        # lazy clips choose their frames now, counting with the caller's memo
-        indices = np.asarray(video.resolve(count=count).indices, dtype=np.int64)
-        if indices.size != n_frames:
-            raise ValueError(f"{video!r} has {indices.size} frames but the featurizer "
-                             f"expects n_frames={n_frames}; make clips with the same "
-                             f"n_frames as the featurizer.")
-        augmentation = video.augmentation
-        if augmentation is not None and augmentation.is_identity:
-            augmentation = None
-        return source, indices, augmentation
-    source = check_video(video)
-    return source, evenly_spaced_indices(count(source), n_frames), None
+__all__ = ["LoadedSample", "SampleFrames", "augmentation_key", "frame_identities",
+           "iterate", "prepare_frames"]
 
 
 def augmentation_key(augmentation):
-    """A hashable, exact description of an augmentation (``None`` for none)."""
-    if augmentation is None:
+    """A hashable, exact description of an augmentation (``None`` for none or identity)."""
+    if augmentation is None or augmentation.is_identity:
         return None
     return tuple(sorted(dataclasses.asdict(augmentation).items()))
 
@@ -116,7 +78,8 @@ class LoadedSample:
     frames : torch.Tensor or None
         uint8 ``(len(missing), 3, S, S)`` network inputs of the missing frames.
     n_corrupt : int
-        Cache entries found corrupt (they are among ``missing``).
+        Cache entries found corrupt while loading this sample (they are among
+        ``missing``).
     """
 
     index: int
@@ -138,22 +101,22 @@ class SampleFrames(Dataset):
         Frames per sample.
     image_size : int
         Side of the square network input.
-    cache : FeatureCache or None
+    network_key : tuple
+        Identifies the network setting; part of every frame's digest.
+    cache : FeatureCache or None, default=None
         Where to look for already computed frames (reads only; the caller writes).
-    key_prefix : object
-        Mixed into the frame digests when there is no cache (the cache brings its own).
     positions : list of array-like or None, default=None
         For each sample, the positions of its plan to load (all when ``None``); used to
         draw BatchNorm calibration frames.
     """
 
-    def __init__(self, samples, n_frames, image_size, cache=None, key_prefix=None,
+    def __init__(self, samples, n_frames, image_size, network_key, cache=None,
                  positions=None):
         self.samples = samples
         self.n_frames = n_frames
         self.image_size = image_size
+        self.network_key = network_key
         self.cache = cache
-        self.key_prefix = key_prefix
         self.positions = positions
 
     def __len__(self):
@@ -169,15 +132,11 @@ class SampleFrames(Dataset):
             self.cache.put_count(identity, n)
         return n
 
-    def _digest(self, identity, aug_key):
-        if self.cache is not None:
-            return self.cache.frame_digest(identity, aug_key)
-        return key_digest(self.key_prefix, identity, aug_key)
-
     def __getitem__(self, i):
-        sample = self.samples[i]
         try:
-            source, indices, augmentation = frames_plan(sample, self.n_frames, self._count)
+            clip = as_clip(self.samples[i], self.n_frames).resolve(count=self._count)
+            source, augmentation = clip.video, clip.augmentation
+            indices = np.asarray(clip.indices, dtype=np.int64)
             if self.positions is not None:
                 indices = indices[np.asarray(self.positions[i], dtype=np.int64)]
             array_frames = read_frames(source, indices) if isinstance(source, np.ndarray) \
@@ -186,21 +145,23 @@ class SampleFrames(Dataset):
             identities = frame_identities(source, indices, array_frames)
         except (ValueError, FileNotFoundError, TypeError) as exc:
             raise type(exc)(f"sample {i}: {exc}") from exc
-        digests = [self._digest(identity, aug_key) for identity in identities]
+        digests = [frame_digest(self.network_key, identity, aug_key)
+                   for identity in identities]
 
-        hits, missing, missing_at, n_corrupt = {}, [], [], 0
+        hits, missing, missing_at = {}, [], []
+        corrupt_before = self.cache.n_corrupt if self.cache is not None else 0
         seen = set()
         for position, digest in enumerate(digests):
             if digest in seen:
                 continue
             seen.add(digest)
             vector = self.cache.get(digest) if self.cache is not None else None
-            if vector is None or vector is False:
-                n_corrupt += vector is False
+            if vector is None:
                 missing.append(digest)
                 missing_at.append(position)
             else:
                 hits[digest] = vector
+        n_corrupt = self.cache.n_corrupt - corrupt_before if self.cache is not None else 0
         frames = None
         if missing:
             if array_frames is not None:

@@ -1,10 +1,19 @@
-"""Reading videos and choosing their frames (the first stage of the data flow)."""
+"""Videos and clips: reading frames, choosing them, augmenting them (the data flow's start).
 
-from ._reader import (IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, check_video, check_videos,
-                      count_frames, file_identity, read_frames, video_name)
-from ._selection import (evenly_spaced_indices, rand_down_indices, select_frame_indices,
-                         upsample_indices)
+Everything that knows what a sample is lives here: raw videos (files, frame folders,
+arrays) are read by ``_reader``, frames are chosen by ``_selection``, a :class:`Clip`
+records which frames of which video under which :class:`Augmentation` (``_clip``,
+``_augment``), and ``_samples`` checks any collection of them.
+"""
 
-__all__ = ["IMAGE_EXTENSIONS", "VIDEO_EXTENSIONS", "check_video", "check_videos",
-           "count_frames", "evenly_spaced_indices", "file_identity", "rand_down_indices",
-           "read_frames", "select_frame_indices", "upsample_indices", "video_name"]
+from ._augment import Augmentation, draw_augmentation
+from ._clip import Clip, as_clip, to_frames
+from ._reader import (IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, count_frames, file_identity,
+                      read_frames, video_name)
+from ._samples import check_video, check_videos
+from ._selection import evenly_spaced_indices, rand_down_indices, upsample_indices
+
+__all__ = ["Augmentation", "Clip", "IMAGE_EXTENSIONS", "VIDEO_EXTENSIONS", "as_clip",
+           "check_video", "check_videos", "count_frames", "draw_augmentation",
+           "evenly_spaced_indices", "file_identity", "rand_down_indices", "read_frames",
+           "to_frames", "upsample_indices", "video_name"]

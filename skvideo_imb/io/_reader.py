@@ -23,8 +23,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-__all__ = ["IMAGE_EXTENSIONS", "VIDEO_EXTENSIONS", "check_video", "check_videos",
-           "count_frames", "file_identity", "read_frames", "video_name"]
+__all__ = ["IMAGE_EXTENSIONS", "VIDEO_EXTENSIONS", "check_raw_video", "count_frames",
+           "file_identity", "read_frames", "video_name"]
 
 VIDEO_EXTENSIONS = frozenset({
     ".avi", ".mp4", ".m4v", ".mkv", ".mov", ".webm", ".mpg", ".mpeg", ".wmv", ".flv",
@@ -94,39 +94,11 @@ def _frame_files(folder):
     return files
 
 
-def check_video(video):
-    """Validate one video and return it unchanged (paths as :class:`str`).
+def check_raw_video(video):
+    """Validate one raw video (a path or an array) and return it; see ``check_video``.
 
     Arrays are checked for dtype, number of dimensions, channel count and length;
     paths for existence.  Decoding problems are reported when frames are read.
-
-    Parameters
-    ----------
-    video : str, path-like or ndarray
-        A video in any supported form.
-
-    Returns
-    -------
-    video : str or ndarray
-        The same video; a path-like becomes a ``str``.
-
-    Raises
-    ------
-    FileNotFoundError
-        If a path does not exist.
-    ValueError
-        If an array has the wrong dtype, shape or no frames.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skvideo_imb.io import check_video
-    >>> check_video(np.zeros((2, 4, 4), dtype=np.uint8)).shape
-    (2, 4, 4)
-    >>> check_video(np.zeros((2, 4, 4, 3)))
-    Traceback (most recent call last):
-    ...
-    ValueError: array video of shape (2, 4, 4, 3) must have dtype uint8, got float64.
     """
     if _is_path(video):
         path = os.fspath(video)
@@ -150,50 +122,6 @@ def check_video(video):
         return video
     raise TypeError(f"a video must be a path, a frame folder or a uint8 array, got "
                     f"{type(video).__name__}.")
-
-
-def check_videos(X):
-    """Turn a collection of videos into a list of checked videos, without copying pixels.
-
-    Parameters
-    ----------
-    X : list, tuple, 1-D object array of videos, or uint8 ndarray (N, T, H, W[, 3])
-        The videos.  A 5-D (or 4-D grey) uint8 array is split into per-video views.
-
-    Returns
-    -------
-    videos : list
-        One entry per video, each validated with :func:`check_video`.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skvideo_imb.io import check_videos
-    >>> X = np.zeros((3, 5, 8, 8, 3), dtype=np.uint8)
-    >>> videos = check_videos(X)
-    >>> len(videos), videos[0].shape, np.shares_memory(videos[0], X)
-    (3, (5, 8, 8, 3), True)
-    """
-    if isinstance(X, np.ndarray) and X.dtype != object:
-        if X.dtype.kind == "U":
-            X = X.tolist()
-        elif X.ndim == 4 and X.shape[-1] == 3:
-            raise ValueError(
-                f"a 4-D uint8 array of shape {X.shape} is ambiguous: it looks like one "
-                "RGB video (T, H, W, 3). Pass a list of videos ([video]) or a 5-D array "
-                "(N, T, H, W, 3); N grey videos are (N, T, H, W) with W != 3.")
-        elif X.ndim in (4, 5):
-            X = list(X)
-        else:
-            raise ValueError(
-                f"an array of videos must be uint8 with shape (N, T, H, W, 3) or "
-                f"(N, T, H, W), got dtype {X.dtype} and shape {X.shape}.")
-    elif _is_path(X):
-        raise TypeError("X must be a collection of videos; wrap a single video in a list.")
-    videos = list(X)
-    if not videos:
-        raise ValueError("X contains no videos.")
-    return [check_video(v) for v in videos]
 
 
 def file_identity(path):
@@ -271,7 +199,7 @@ def count_frames(video):
     >>> count_frames(np.zeros((7, 4, 4, 3), dtype=np.uint8))
     7
     """
-    video = check_video(video)
+    video = check_raw_video(video)
     if isinstance(video, np.ndarray):
         return int(video.shape[0])
     if os.path.isdir(video):
@@ -380,7 +308,7 @@ def read_frames(video, indices=None):
     >>> read_frames(grey, [2, 0]).shape
     (2, 2, 2, 3)
     """
-    video = check_video(video)
+    video = check_raw_video(video)
     if indices is None:
         indices = np.arange(count_frames(video))
     if len(indices) == 0:

@@ -9,8 +9,7 @@ it is shorter.  Test time uses the deterministic evenly spaced counterpart of Ra
 import numpy as np
 from sklearn.utils import check_random_state
 
-__all__ = ["evenly_spaced_indices", "rand_down_indices", "select_frame_indices",
-           "upsample_indices"]
+__all__ = ["evenly_spaced_indices", "rand_down_indices", "upsample_indices"]
 
 
 def _check_counts(n_total, n_frames):
@@ -120,32 +119,3 @@ def rand_down_indices(n_total, n_frames, random_state=None):
     rng = check_random_state(random_state)
     edges = _window_edges(n_total, n_frames)
     return rng.randint(edges[:-1], edges[1:]).astype(np.int64)
-
-
-def select_frame_indices(n_total, n_frames, random_state=None, *, random=False):
-    """Pick α indices: RandDown when ``random`` is true, evenly spaced otherwise.
-
-    Parameters
-    ----------
-    n_total : int
-        Number of frames in the video.
-    n_frames : int
-        Number of indices to return (α).
-    random_state : int, RandomState instance or None, default=None
-        Source of randomness for RandDown.
-    random : bool, default=False
-        Whether to use RandDown (training) or the evenly spaced selection (test).
-
-    Returns
-    -------
-    indices : ndarray of shape (n_frames,), dtype int64
-
-    Examples
-    --------
-    >>> from skvideo_imb.io import select_frame_indices
-    >>> select_frame_indices(8, 4).tolist()
-    [1, 3, 5, 7]
-    """
-    if random:
-        return rand_down_indices(n_total, n_frames, random_state)
-    return evenly_spaced_indices(n_total, n_frames)

@@ -1,7 +1,6 @@
 """ResBiLSTMClassifier: the paper's temporal model as a skorch / scikit-learn classifier."""
 
 from collections.abc import Mapping
-from contextlib import contextmanager, nullcontext
 from numbers import Integral, Real
 
 import numpy as np
@@ -9,7 +8,7 @@ import torch
 from skorch import NeuralNetClassifier
 from skorch.callbacks import EarlyStopping, EpochScoring
 from skorch.dataset import ValidSplit, unpack_data
-from skorch.utils import TeeGenerator, is_dataset, to_tensor
+from skorch.utils import TeeGenerator, is_dataset, to_numpy, to_tensor
 from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
@@ -28,6 +27,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from .. import _runtime
 from ._module import ResBiLSTM
 
 __all__ = ["PAPER_PARAMS", "ResBiLSTMClassifier"]
@@ -50,23 +50,33 @@ PAPER_PARAMS = {
     "weight_decay": 3e-4,
 }
 
-_PRECISIONS = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
-
-
-def _resolve_device(device):
-    """``"auto"`` becomes ``"cuda"`` when CUDA is available, else ``"cpu"``."""
-    if isinstance(device, str) and device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    return device
-
-
-def _device_type(device):
-    return "cpu" if device is None else torch.device(device).type
-
 
 def _valid_accuracy(net, X, y):
     """Accuracy on skorch's internal validation set, whose targets are encoded labels."""
     return accuracy_score(y, net.predict_proba(X).argmax(axis=1))
+
+
+class _SkorchView:
+    """The net as skorch's own methods must see it: ``device`` reads as ``device_``.
+
+    skorch 1.4 moves modules and maps loaded tensors to ``self.device``, which for
+    ``device="auto"`` names no torch device.  The few skorch methods that do so run on
+    this view of the net instead of on the net: every attribute is read from and
+    written to the net itself, except that ``device`` reads as the resolved
+    ``device_`` and skorch's writes to it are dropped, so the parameter keeps the value
+    the user gave.
+    """
+
+    def __init__(self, net):
+        object.__setattr__(self, "_net", net)
+
+    def __getattr__(self, name):
+        net = object.__getattribute__(self, "_net")
+        return str(net.device_) if name == "device" else getattr(net, name)
+
+    def __setattr__(self, name, value):
+        if name != "device":
+            setattr(object.__getattribute__(self, "_net"), name, value)
 
 
 class ResBiLSTMClassifier(NeuralNetClassifier):
@@ -116,10 +126,10 @@ class ResBiLSTMClassifier(NeuralNetClassifier):
         takes precedence and ``None`` passes nothing.
     precision : {"auto", "fp32", "bf16", "fp16"}, default="auto"
         Mixed-precision autocast of the forward pass (the loss is always computed in
-        float32).  ``"auto"`` is bf16 on a CUDA device that supports it (else fp16 with
-        gradient scaling) and fp32 on CPU; ``"bf16"`` also works on CPU, where it only
-        pays off on processors with native bf16 (AVX512-BF16, AMX) — see
-        ``benchmarks/train_speed.py``.  ``"fp16"`` needs CUDA.
+        float32).  ``"auto"`` is bf16 on GPUs of compute capability 8.0 or more (fp16
+        with gradient scaling on older ones) and fp32 on every CPU: PyTorch's CPU LSTM
+        trains slower in bf16 even with native bf16 (``benchmarks/train_speed.py``; the
+        table in :ref:`gpu`).  ``"bf16"`` also works on CPU; ``"fp16"`` needs CUDA.
     early_stopping : bool, default=False
         Stop when the validation loss has not improved for ``patience`` epochs and
         restore the best weights (skorch's :class:`~skorch.callbacks.EarlyStopping`).
@@ -157,8 +167,11 @@ class ResBiLSTMClassifier(NeuralNetClassifier):
     train_split : callable or None, default=None
         skorch's internal validation split; ``None`` trains on all the data, as a
         scikit-learn user expects (cross-validate outside).
-    device : str, torch.device or None, default="auto"
-        ``"auto"`` is ``"cuda"`` when available, else ``"cpu"``.
+    device : str or torch.device, default="auto"
+        ``"auto"`` is the current CUDA device when CUDA is available, else the CPU; the
+        parameter keeps its value and the device used is ``device_``.  A CUDA device
+        without CUDA is an error at ``fit``; a classifier fitted on a GPU and loaded on
+        a machine without one runs on the CPU, with a warning.
     verbose : int, default=0
         skorch's per-epoch log (``1`` prints it).
     classes : array-like or None, default=None
@@ -188,6 +201,16 @@ class ResBiLSTMClassifier(NeuralNetClassifier):
         Features per time step (the module's ``input_size``).
     history_ : skorch.history.History
         Per-epoch record of losses and scores.
+    device_ : torch.device
+        The device the module runs on.
+    precision_ : str
+        The resolved precision (``"fp32"``, ``"bf16"`` or ``"fp16"``).
+    grad_scaler_ : torch.amp.GradScaler
+        Loss scaling of fp16 training (disabled for other precisions); kept across
+        ``partial_fit`` calls.
+    seed_ : int or None
+        The seed drawn from ``random_state`` for the last ``fit``; it seeds the
+        initialisation, dropout, shuffling and the early-stopping split.
 
     See Also
     --------
@@ -238,7 +261,7 @@ class ResBiLSTMClassifier(NeuralNetClassifier):
         "lstm_dropout": [Interval(Real, 0, 1, closed="both")],
         "class_weight": [StrOptions({"balanced"}), dict, None],
         "weight_decay": [Interval(Real, 0, None, closed="left"), None],
-        "precision": [StrOptions(set(_PRECISIONS) | {"auto"})],
+        "precision": [StrOptions(set(_runtime.PRECISIONS))],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "patience": [Interval(Integral, 1, None, closed="left")],
@@ -298,8 +321,9 @@ class ResBiLSTMClassifier(NeuralNetClassifier):
 
     # ------------------------------------------------------------------ sklearn API
     def _get_param_names(self):
-        # skorch lists every attribute without a trailing underscore; drop private ones
-        return [k for k in super()._get_param_names() if not k.startswith("_")]
+        # skorch lists every attribute without a trailing underscore, its own
+        # bookkeeping set of prefixed arguments included; that set is no parameter
+        return [k for k in super()._get_param_names() if k != "_params_to_validate"]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -374,7 +398,11 @@ class ResBiLSTMClassifier(NeuralNetClassifier):
         proba : ndarray of shape (n_samples, n_classes), dtype float32
         """
         self.check_is_fitted()
-        return super().predict_proba(X)
+        nonlinearity = self._get_predict_nonlinearity()
+        # outputs are gathered on the CPU; skorch's scoring callbacks replace
+        # forward_iter by a cached one whose default device would be the parameter
+        batches = self.forward_iter(X, training=False, device="cpu")
+        return np.concatenate([to_numpy(nonlinearity(logits)) for logits in batches])
 
     def predict(self, X):
         """Most probable label of each sample.
@@ -402,15 +430,15 @@ class ResBiLSTMClassifier(NeuralNetClassifier):
         if sample_weight is not None:
             data["sample_weight"] = _check_sample_weight(
                 sample_weight, X, dtype=np.float32, ensure_non_negative=True)
-        with self._resolved_device(), self._seeded():
+        self.seed_ = (None if self.random_state is None else
+                      int(check_random_state(self.random_state).randint(2**31 - 1)))
+        # initialisation, dropout and shuffling draw from the CPU generator and the
+        # fit's GPU only; both are seeded here and restored afterwards
+        device = _runtime.resolve_device(self.device) if reset else self.device_
+        with _runtime.seeded(self.seed_, device):
             if reset:
                 self.initialize()
-            self._grad_scaler = torch.amp.GradScaler(
-                _device_type(self.device), enabled=self._grad_scaler_enabled())
-            try:
-                super().partial_fit(data, y, _routing_method=method, **fit_params)
-            finally:
-                self._grad_scaler = None
+            super().partial_fit(data, y, _routing_method=method, **fit_params)
         return self
 
     def _validate_own_params(self):
@@ -469,35 +497,6 @@ class ResBiLSTMClassifier(NeuralNetClassifier):
                 self.class_weight, classes=self.classes_, y=y)
         return self.label_encoder_.transform(y).astype(np.int64)
 
-    @contextmanager
-    def _seeded(self):
-        if self.random_state is None:
-            self._fit_seed = None
-            yield
-            return
-        self._fit_seed = int(check_random_state(self.random_state).randint(2**31 - 1))
-        devices = []
-        if _device_type(self.device) == "cuda":
-            index = torch.device(self.device).index
-            devices = [torch.cuda.current_device() if index is None else index]
-        with torch.random.fork_rng(devices=devices):
-            torch.manual_seed(self._fit_seed)
-            yield
-
-    @contextmanager
-    def _resolved_device(self):
-        """Let skorch see a concrete device while ``device="auto"`` stays the parameter."""
-        requested = self.__dict__.get("device")
-        resolved = _resolve_device(requested)
-        if resolved is requested:
-            yield
-            return
-        self.__dict__["device"] = resolved
-        try:
-            yield
-        finally:
-            self.__dict__["device"] = requested
-
     # ------------------------------------------------------------------ skorch hooks
     def initialize(self):
         """Initialise callbacks, module, criterion and optimiser; returns self.
@@ -510,8 +509,21 @@ class ResBiLSTMClassifier(NeuralNetClassifier):
         self : ResBiLSTMClassifier
         """
         self._validate_own_params()
-        with self._resolved_device():
-            return super().initialize()
+        self.device_ = _runtime.resolve_device(self.device)
+        self.precision_ = _runtime.resolve_precision(self.precision, self.device_,
+                                                     bf16_on_cpu=False)
+        self.grad_scaler_ = torch.amp.GradScaler(self.device_.type,
+                                                 enabled=self._grad_scaler_enabled())
+        return super().initialize()
+
+    def _initialize_module(self, reason=None):
+        # skorch places the module on self.device: let it see the resolved device
+        NeuralNetClassifier._initialize_module(_SkorchView(self), reason=reason)
+        return self
+
+    def _initialize_criterion(self, reason=None):
+        NeuralNetClassifier._initialize_criterion(_SkorchView(self), reason=reason)
+        return self
 
     @property
     def _default_callbacks(self):
@@ -625,7 +637,7 @@ class ResBiLSTMClassifier(NeuralNetClassifier):
         """
         if self.train_split is None and self.early_stopping:
             split = ValidSplit(self.validation_fraction, stratified=True,
-                               random_state=getattr(self, "_fit_seed", None))
+                               random_state=self.seed_)
             return split(self.get_dataset(X, y), y, **fit_params)
         return super().get_split_datasets(X, y, **fit_params)
 
@@ -666,10 +678,9 @@ class ResBiLSTMClassifier(NeuralNetClassifier):
         """
         if isinstance(x, Mapping):
             x = x["X"]
-        with self._resolved_device():
-            x = to_tensor(x, device=self.device)
-            with self._autocast():
-                logits = self.module_(x, **fit_params)
+        x = to_tensor(x, device=self.device_)
+        with _runtime.autocast(self.device_, self.precision_):
+            logits = self.module_(x, **fit_params)
         return logits.float()
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
@@ -690,15 +701,13 @@ class ResBiLSTMClassifier(NeuralNetClassifier):
         loss : torch.Tensor
             Scalar loss.
         """
-        with self._resolved_device():
-            return self._get_loss(y_pred, y_true, X=X, training=training)
-
-    def _get_loss(self, y_pred, y_true, X, training):
         weights = X.get("sample_weight") if isinstance(X, Mapping) else None
+        y_true = to_tensor(y_true, device=self.device_)
+        if isinstance(self.criterion_, torch.nn.NLLLoss):  # as skorch's classifier does
+            y_pred = torch.log(y_pred + torch.finfo(y_pred.dtype).eps)
         if weights is None:
-            return super().get_loss(y_pred, y_true, X=X, training=training)
-        y_true = to_tensor(y_true, device=self.device)
-        weights = to_tensor(weights, device=self.device).to(y_pred.dtype)
+            return self.criterion_(y_pred, y_true)
+        weights = to_tensor(weights, device=self.device_).to(y_pred.dtype)
         criterion = self.criterion_
         reduction, criterion.reduction = criterion.reduction, "none"
         try:
@@ -724,8 +733,8 @@ class ResBiLSTMClassifier(NeuralNetClassifier):
         step : dict
             ``{"loss": loss, "y_pred": y_pred}``.
         """
-        scaler = getattr(self, "_grad_scaler", None)
-        if scaler is None or not scaler.is_enabled():
+        scaler = self.grad_scaler_
+        if not scaler.is_enabled():
             return super().train_step(batch, **fit_params)
         self._zero_grad_optimizer()
         self._set_training(True)
@@ -743,41 +752,6 @@ class ResBiLSTMClassifier(NeuralNetClassifier):
         scaler.update()
         return {"loss": loss, "y_pred": y_pred}
 
-    def forward_iter(self, X, training=False, device="cpu"):
-        """skorch's batched forward (see :meth:`skorch.NeuralNet.forward_iter`).
-
-        Parameters
-        ----------
-        X : array-like
-            Input sequences.
-        training : bool, default=False
-            Whether to run the module in training mode.
-        device : str, default="cpu"
-            Where to put each output.
-
-        Yields
-        ------
-        logits : torch.Tensor
-            Module output of one batch.
-        """
-        with self._resolved_device():
-            yield from super().forward_iter(X, training=training, device=device)
-
-    def set_params(self, **params):
-        """Set parameters (skorch's rules: prefixed ones may re-initialise components).
-
-        Parameters
-        ----------
-        **params : dict
-            Parameter names and values.
-
-        Returns
-        -------
-        self : ResBiLSTMClassifier
-        """
-        with self._resolved_device():
-            return super().set_params(**params)
-
     def load_params(self, *args, **kwargs):
         """Load parameters saved with :meth:`save_params` (see skorch).
 
@@ -786,34 +760,27 @@ class ResBiLSTMClassifier(NeuralNetClassifier):
         *args, **kwargs
             As :meth:`skorch.NeuralNet.load_params`.
         """
-        with self._resolved_device():
-            return super().load_params(*args, **kwargs)
+        # skorch maps the loaded tensors to self.device: let it see the resolved device
+        return NeuralNetClassifier.load_params(_SkorchView(self), *args, **kwargs)
 
     def __setstate__(self, state):
-        requested = state.get("device")
-        state["device"] = _resolve_device(requested)
+        requested, state = state["device"], dict(state)
+        moved = False
+        if "device_" in state:  # initialised: run where it was fitted, or on the CPU
+            device, state["precision_"] = _runtime.relocate(
+                state["device_"], state["precision_"], state["precision"],
+                bf16_on_cpu=False, what=f"a {type(self).__name__}")
+            moved = device != torch.device(state["device_"])
+            state["device_"] = device
+            state["device"] = str(device)  # where skorch maps the module's tensors
+        else:
+            state["device"] = "cpu"  # nothing was placed on a device yet
         super().__setstate__(state)
-        self.__dict__["device"] = requested
+        self.__dict__["device"] = requested  # the parameter as the user set it
+        if moved:
+            self.grad_scaler_ = torch.amp.GradScaler(self.device_.type,
+                                                     enabled=self._grad_scaler_enabled())
 
     # ------------------------------------------------------------------ precision
-    def _amp_dtype(self):
-        device_type = _device_type(self.device)
-        if self.precision == "auto":
-            if device_type != "cuda":
-                return None
-            return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-        dtype = _PRECISIONS[self.precision]
-        if dtype is torch.float16 and device_type != "cuda":
-            raise ValueError(
-                "precision='fp16' needs a CUDA device (PyTorch's CPU LSTM has no fp16 "
-                "kernel); use 'bf16' or 'fp32' on CPU.")
-        return dtype
-
-    def _autocast(self):
-        dtype = self._amp_dtype()
-        if dtype is None:
-            return nullcontext()
-        return torch.autocast(_device_type(self.device), dtype=dtype)
-
     def _grad_scaler_enabled(self):
-        return self._amp_dtype() is torch.float16
+        return self.precision_ == "fp16"

@@ -11,9 +11,7 @@ from imblearn.utils import Substitution, check_target_type
 from sklearn.utils import check_consistent_length, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ..io import check_videos, evenly_spaced_indices, rand_down_indices
-from ._augment import draw_augmentation
-from ._clip import Clip, _selection_rng
+from ..io import Clip, check_videos, draw_augmentation
 
 __all__ = ["SpatioTemporalOverSampler"]
 
@@ -329,7 +327,7 @@ class SpatioTemporalOverSampler(BaseOverSampler):
               and any(_is_feature_array(x) for x in X)):
             items, is_features = _check_feature_sequences(list(X)), True
         else:
-            items, is_features = check_videos(X), False
+            items, is_features = check_videos(X, allow_clips=False), False
         check_consistent_length(items, y)
         if is_features:
             spatial = {name: getattr(self, name) for name in _SPATIAL_PARAMS
@@ -388,17 +386,13 @@ class SpatioTemporalOverSampler(BaseOverSampler):
         y_resampled = y[self.sample_indices_]
 
         if is_features:
-            X_resampled = np.stack([items[i][self._feature_indices(clip, len(items[i]))]
-                                    for i, clip in zip(sources, clips)])
+            # a clip of a feature sequence chooses its frames as a clip of pixels does
+            X_resampled = np.stack([clip.video[list(clip.resolve(count=len).indices)]
+                                    for clip in clips])
             return X_resampled, y_resampled
         clips = [clip.resolve() if isinstance(clip.video, np.ndarray) else clip
                  for clip in clips]
         return clips, y_resampled
-
-    def _feature_indices(self, clip, n_total):
-        if clip.seed is None:
-            return evenly_spaced_indices(n_total, self.n_frames)
-        return rand_down_indices(n_total, self.n_frames, _selection_rng(clip.seed))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

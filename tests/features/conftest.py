@@ -24,6 +24,13 @@ def _twin(fitted, **params):
     return new.set_params(**params)
 
 
+@pytest.fixture(scope="module")
+def fitted(videos):
+    """InceptionV3 at 75 px with random weights, recalibrated on the module's ``videos``."""
+    return InceptionFeaturizer(n_frames=3, weights=None, image_size=75, batch_size=4,
+                               random_state=0).fit(videos)
+
+
 @pytest.fixture(scope="session")
 def make_videos():
     return _make_videos

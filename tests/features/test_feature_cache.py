@@ -25,12 +25,6 @@ def videos(make_videos):
 
 
 @pytest.fixture(scope="module")
-def fitted(videos):
-    return InceptionFeaturizer(n_frames=N_FRAMES, weights=None, image_size=75, batch_size=4,
-                               random_state=0).fit(videos)
-
-
-@pytest.fixture(scope="module")
 def expected(fitted, videos):
     return fitted.transform(videos)
 
@@ -152,15 +146,15 @@ def test_corrupt_entries_are_recomputed_never_returned(fitted, videos, expected,
 
 
 def test_feature_cache_checks_what_it_reads(tmp_path):
-    cache = FeatureCache(tmp_path, "model", "m", n_features=4)
+    cache = FeatureCache(tmp_path, "m", n_features=4)
     digest = key_digest("frame", 1)
-    assert cache.get(digest) is None
+    assert cache.get(digest) is None and cache.n_corrupt == 0     # absent
     cache.put(digest, np.arange(4, dtype=np.float32))
     np.testing.assert_array_equal(cache.get(digest), [0, 1, 2, 3])
-    wrong_width = FeatureCache(tmp_path, "model", "m", n_features=5)
-    assert wrong_width.get(digest) is False
+    wrong_width = FeatureCache(tmp_path, "m", n_features=5)
+    assert wrong_width.get(digest) is None and wrong_width.n_corrupt == 1
     cache.put(digest, np.array([0, np.nan, 0, 0], dtype=np.float32))
-    assert cache.get(digest) is False
+    assert cache.get(digest) is None and cache.n_corrupt == 1
 
 
 CHILD = textwrap.dedent("""

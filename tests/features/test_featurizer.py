@@ -31,12 +31,6 @@ def videos(make_videos):
 
 
 @pytest.fixture(scope="module")
-def fitted(videos):
-    return InceptionFeaturizer(n_frames=N_FRAMES, weights=None, image_size=75, batch_size=4,
-                               random_state=0).fit(videos)
-
-
-@pytest.fixture(scope="module")
 def features(fitted, videos):
     return fitted.transform(videos)
 
@@ -215,18 +209,6 @@ def test_bad_weights_file(tmp_path, videos):
         InceptionFeaturizer(weights=str(tmp_path / "other.pth")).fit(videos)
     with pytest.raises(FileNotFoundError, match="neither an existing"):
         InceptionFeaturizer(weights=str(tmp_path / "absent.pth")).fit(videos)
-
-
-def test_precision_resolution(monkeypatch):
-    cpu = torch.device("cpu")
-    assert _backbones.resolve_precision("fp32", cpu) == "fp32"
-    _backbones.cpu_has_fast_bf16.cache_clear()
-    monkeypatch.setattr(_backbones, "_cpu_flags", lambda: {"avx2", "avx512_bf16"})
-    assert _backbones.resolve_precision("auto", cpu) == "bf16"
-    _backbones.cpu_has_fast_bf16.cache_clear()
-    monkeypatch.setattr(_backbones, "_cpu_flags", lambda: {"avx2"})
-    assert _backbones.resolve_precision("auto", cpu) == "fp32"
-    _backbones.cpu_has_fast_bf16.cache_clear()
 
 
 def test_frames_stream_through_the_network_in_batches(fitted, videos, monkeypatch, twin):

@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 
 from _videos import write_video
-from skvideo_imb.io import (check_video, check_videos, count_frames, file_identity,
-                            read_frames, video_name)
+from skvideo_imb.io import count_frames, file_identity, read_frames, video_name
 from skvideo_imb.io import _reader
 
 
@@ -85,27 +84,6 @@ def test_arrays_rgb_and_grey():
     assert out.shape == (5, 4, 6, 3)
     np.testing.assert_array_equal(out[..., 1], grey)
     assert count_frames(grey) == 5
-
-
-def test_check_videos_forms_without_copy(avi_path):
-    X5 = np.zeros((3, 4, 8, 8, 3), dtype=np.uint8)
-    videos = check_videos(X5)
-    assert len(videos) == 3 and all(np.shares_memory(v, X5) for v in videos)
-    assert check_videos([Path(avi_path), avi_path]) == [avi_path, avi_path]
-    obj = np.empty(2, dtype=object)
-    obj[0], obj[1] = X5[0], avi_path
-    assert len(check_videos(obj)) == 2
-    assert check_videos(np.array([avi_path])) == [avi_path]
-
-
-@pytest.mark.parametrize("X, error, match", [
-    ([], ValueError, "no videos"),
-    ("a.avi", TypeError, "wrap a single video"),
-    (np.zeros((3, 4, 4), dtype=np.float32), ValueError, "uint8 with shape"),
-])
-def test_check_videos_bad_containers(X, error, match):
-    with pytest.raises(error, match=match):
-        check_videos(X)
 
 
 # ---------------------------------------------------------------- bad input, named
@@ -192,11 +170,6 @@ def test_bad_arrays_named(array, match):
     assert "array video of shape" in str(info.value)
 
 
-def test_unsupported_type():
-    with pytest.raises(TypeError, match="must be a path"):
-        check_video(42)
-
-
 def test_video_name_forms(tmp_path):
     assert "frame folder" in video_name(tmp_path)
     assert video_name(os.path.join("x", "a.avi")).startswith("video file")
@@ -212,12 +185,6 @@ def test_reading_an_uncounted_file_decodes_it_once(avi_path, monkeypatch):
     with pytest.raises(ValueError, match="gradient.avi', which has 12 frames"):
         read_frames(avi_path, [3, 40])  # runs to the end, learns the count
     assert _reader._COUNT_CACHE[file_identity(avi_path)] == 12
-
-
-def test_one_rgb_video_passed_as_X_is_refused():
-    with pytest.raises(ValueError, match="ambiguous.*list of videos"):
-        check_videos(np.zeros((6, 16, 16, 3), dtype=np.uint8))
-    assert len(check_videos(np.zeros((2, 6, 16, 16), dtype=np.uint8))) == 2  # grey
 
 
 @pytest.mark.parametrize("make", [lambda p: p, lambda p: np.zeros((3, 4, 4), np.uint8)])

@@ -3,8 +3,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from skvideo_imb.io import (evenly_spaced_indices, rand_down_indices, select_frame_indices,
-                            upsample_indices)
+from skvideo_imb.io import evenly_spaced_indices, rand_down_indices, upsample_indices
 
 sizes = st.integers(min_value=1, max_value=2000)
 alphas = st.integers(min_value=1, max_value=200)
@@ -65,12 +64,6 @@ def test_rand_down_is_random_and_seeded():
     c = rand_down_indices(100, 10, random_state=1)
     np.testing.assert_array_equal(a, b)
     assert not np.array_equal(a, c)
-
-
-def test_select_frame_indices_dispatch():
-    np.testing.assert_array_equal(select_frame_indices(30, 6), evenly_spaced_indices(30, 6))
-    np.testing.assert_array_equal(select_frame_indices(30, 6, 3, random=True),
-                                  rand_down_indices(30, 6, 3))
 
 
 @pytest.mark.parametrize("func", [evenly_spaced_indices, upsample_indices, rand_down_indices])

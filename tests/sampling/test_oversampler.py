@@ -16,14 +16,19 @@ from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
 from sklearn.utils._param_validation import InvalidParameterError
 
 import skvideo_imb.io._reader as reader
-import skvideo_imb.sampling._clip as clip_module
+import skvideo_imb.io._clip as clip_module
+import skvideo_imb.io._samples as samples_module
 from skvideo_imb import Clip, SpatioTemporalOverSampler, to_frames
 from skvideo_imb.io import evenly_spaced_indices, rand_down_indices
 from skvideo_imb.sampling import Augmentation
-from skvideo_imb.sampling._clip import _selection_rng
 from skvideo_imb.sampling._oversampler import _copy_seeds, _object_array, _video_digest
 
 NO_AUG = dict(rotation_range=0, translation_range=0, shear_range=0, brightness_range=0)
+
+
+def _selection_rng(seed):
+    """The generator Clip's docstring documents for RandDown: RandomState(PCG64(SeedSequence))."""
+    return np.random.RandomState(np.random.PCG64(np.random.SeedSequence(seed)))
 
 
 def make_videos(sizes, seed=0, shape=(6, 8, 8)):
@@ -314,12 +319,12 @@ def test_ten_thousand_paths_are_not_decoded(tmp_path):
     paths = [str(tmp_path / f"{i}.avi") for i in range(10_000)]
     y = np.array([0] * 8000 + [1] * 1500 + [2] * 500)
     forbidden = AssertionError("resampling must not decode")
-    original_check = reader.check_video
+    original_check = samples_module.check_raw_video
 
     def exists_check(video):
         return video if isinstance(video, str) else original_check(video)
 
-    with mock.patch.object(reader, "check_video", exists_check), \
+    with mock.patch.object(samples_module, "check_raw_video", exists_check), \
             mock.patch.object(reader, "count_frames", side_effect=forbidden), \
             mock.patch.object(reader, "read_frames", side_effect=forbidden), \
             mock.patch.object(clip_module, "count_frames", side_effect=forbidden), \

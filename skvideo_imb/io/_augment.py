@@ -34,7 +34,7 @@ class Augmentation:
     Examples
     --------
     >>> import numpy as np
-    >>> from skvideo_imb.sampling import Augmentation
+    >>> from skvideo_imb.io import Augmentation
     >>> frames = np.full((2, 8, 8, 3), 100, dtype=np.uint8)
     >>> Augmentation(brightness=0.5).apply(frames)[0, 0, 0].tolist()
     [50, 50, 50]
@@ -122,7 +122,7 @@ def draw_augmentation(rng, rotation_range=0.0, translation_range=0.0, shear_rang
     Examples
     --------
     >>> import numpy as np
-    >>> from skvideo_imb.sampling import draw_augmentation
+    >>> from skvideo_imb.io import draw_augmentation
     >>> aug = draw_augmentation(np.random.RandomState(0), rotation_range=10)
     >>> -10 <= aug.rotation <= 10, aug.brightness
     (True, 1.0)

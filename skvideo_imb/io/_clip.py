@@ -1,15 +1,22 @@
-"""Clips: lazy synthetic videos, and turning any video or clip into pixels."""
+"""Clips: which frames of which video, under which augmentation.
+
+A clip is the one description of a sample's frames.  A raw video at test time is the
+lazy clip of its evenly spaced frames (:func:`as_clip`); a synthetic video of the
+oversampler is a lazy clip with a RandDown seed and an augmentation.  Choosing the
+frames (:meth:`Clip.resolve`) and turning them into pixels (:meth:`Clip.to_frames`)
+happen here and nowhere else.
+"""
 
 import numbers
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
-from ..io import (check_video, count_frames, evenly_spaced_indices, rand_down_indices,
-                  read_frames, video_name)
 from ._augment import Augmentation
+from ._reader import check_raw_video, count_frames, read_frames, video_name
+from ._selection import evenly_spaced_indices, rand_down_indices
 
-__all__ = ["Clip", "to_frames"]
+__all__ = ["Clip", "as_clip", "to_frames"]
 
 
 def _selection_rng(seed):
@@ -61,7 +68,7 @@ class Clip:
     --------
     >>> import numpy as np
     >>> from skvideo_imb import Clip
-    >>> from skvideo_imb.sampling import Augmentation
+    >>> from skvideo_imb.io import Augmentation
     >>> video = np.zeros((10, 8, 8, 3), dtype=np.uint8)
     >>> clip = Clip(video, (0, 4, 9), Augmentation(brightness=1.2))
     >>> clip.n_frames, clip.to_frames().shape
@@ -77,10 +84,10 @@ class Clip:
     """
 
     video: object
-    indices: tuple = None
-    augmentation: Augmentation = field(default=None)
-    n_frames: int = None
-    seed: int = None
+    indices: tuple | None = None
+    augmentation: Augmentation | None = None
+    n_frames: int | None = None
+    seed: int | None = None
 
     def __post_init__(self):
         if self.augmentation is not None and not isinstance(self.augmentation, Augmentation):
@@ -126,8 +133,10 @@ class Clip:
         Parameters
         ----------
         count : callable, default=count_frames
-            Returns the number of frames of a video; a caller with a memo of its own
-            (the featurizer's on-disk cache) passes it so nothing is decoded twice.
+            Returns the number of frames of ``video``; a caller with a memo of its own
+            (the featurizer's on-disk cache) passes it so nothing is decoded twice, and
+            a caller whose ``video`` is a sequence of per-frame features passes
+            :func:`len`.
 
         Returns
         -------
@@ -185,11 +194,46 @@ def to_frames(video, n_frames=None):
     >>> to_frames(video, n_frames=4).shape
     (4, 8, 8, 3)
     """
+    if n_frames is None and not isinstance(video, Clip):
+        return read_frames(video)
+    return as_clip(video, n_frames).to_frames()
+
+
+def as_clip(video, n_frames):
+    """Any sample as a clip of ``n_frames`` frames.
+
+    A raw video becomes the lazy clip of its ``n_frames`` evenly spaced frames (the
+    deterministic test-time selection; frames are repeated when the video is shorter);
+    a clip is returned as it is, after checking its length.
+
+    Parameters
+    ----------
+    video : str, path-like, ndarray or Clip
+        One sample.
+    n_frames : int or None
+        Frames per sample; ``None`` accepts a clip of any length (and is an error for a
+        raw video).
+
+    Returns
+    -------
+    clip : Clip
+
+    Raises
+    ------
+    ValueError
+        If a clip's length is not ``n_frames``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvideo_imb.io import as_clip
+    >>> as_clip(np.zeros((10, 4, 4), dtype=np.uint8), 5).resolve().indices
+    (1, 3, 5, 7, 9)
+    """
     if isinstance(video, Clip):
         if n_frames is not None and n_frames != video.n_frames:
-            raise ValueError(f"this clip has {video.n_frames} frames, not n_frames={n_frames}.")
-        return video.to_frames()
-    video = check_video(video)
-    if n_frames is None:
-        return read_frames(video)
-    return read_frames(video, evenly_spaced_indices(count_frames(video), n_frames))
+            raise ValueError(f"{video!r} has {video.n_frames} frames, not n_frames="
+                             f"{n_frames}; make clips with the same n_frames as the "
+                             "step that reads them.")
+        return video
+    return Clip(check_raw_video(video), n_frames=n_frames)

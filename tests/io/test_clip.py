@@ -11,7 +11,11 @@ import skvideo_imb.io._reader as reader
 from skvideo_imb import Clip, to_frames
 from skvideo_imb.io import evenly_spaced_indices, rand_down_indices, read_frames
 from skvideo_imb.sampling import Augmentation
-from skvideo_imb.sampling._clip import _selection_rng
+
+
+def _selection_rng(seed):
+    """The generator Clip's docstring documents for RandDown: RandomState(PCG64(SeedSequence))."""
+    return np.random.RandomState(np.random.PCG64(np.random.SeedSequence(seed)))
 
 
 @pytest.fixture

@@ -1,0 +1,270 @@
+"""Where and how torch runs: device, numeric precision, autocast and seeding.
+
+Every torch estimator of the package resolves its ``device`` and ``precision``
+parameters here, with the same functions and the same errors.  The rules:
+
+**Device.**  ``"auto"`` is the current CUDA device when CUDA is available, else the CPU.
+Anything else is handed to :class:`torch.device`; a CUDA device without CUDA is a
+``ValueError``.
+
+**Precision.**  ``"fp32"``, ``"bf16"`` or ``"fp16"`` are autocast precisions (``fp32``
+means no autocast).  ``"fp16"`` needs CUDA on every estimator (PyTorch's CPU kernels for
+it are emulated or missing).  ``"auto"`` is decided per estimator by one rule with one
+switch, ``bf16_on_cpu``:
+
+============================  ==========================  ===========================
+device                        ``bf16_on_cpu=True``        ``bf16_on_cpu=False``
+============================  ==========================  ===========================
+CUDA, compute capability ≥ 8  bf16                        bf16
+CUDA, older GPU               fp16                        fp16
+CPU with AMX or AVX-512-BF16  bf16                        fp32
+other CPU                     fp32                        fp32
+============================  ==========================  ===========================
+
+The featurizer uses ``bf16_on_cpu=True`` (InceptionV3's convolutions run 1.9× faster
+in bf16 on an AVX-512-BF16 CPU, ``benchmarks/featurize.py``); the classifier uses
+``bf16_on_cpu=False`` (PyTorch's CPU LSTM is slower in bf16 than in fp32,
+``benchmarks/train_speed.py``).  bf16 on a GPU is decided by the *target* device's
+compute capability: :func:`torch.cuda.is_bf16_supported` also counts emulated bf16,
+which is slower than fp16 with gradient scaling on pre-Ampere GPUs.
+
+**Moving a fitted estimator.**  A model fitted on a GPU and loaded on a machine
+without one falls back to the CPU with a warning (:func:`relocate`), and an ``"auto"``
+or ``"fp16"`` precision is resolved again for the CPU.
+
+**Seeding.**  :func:`seeded` seeds the CPU generator and the generator of the one CUDA
+device that a fit uses, and restores both afterwards; other GPUs and the caller's
+random state are left alone (:func:`torch.manual_seed` would reseed every GPU for
+good).
+"""
+
+import warnings
+from contextlib import contextmanager, nullcontext
+from functools import lru_cache
+
+import torch
+
+__all__ = ["AUTOCAST_DTYPES", "PRECISIONS", "autocast", "cpu_has_native_bf16",
+           "cuda_has_native_bf16", "relocate", "resolve_device", "resolve_precision",
+           "seeded"]
+
+AUTOCAST_DTYPES = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
+"""Autocast dtype of each precision (``None``: no autocast)."""
+
+PRECISIONS = frozenset(AUTOCAST_DTYPES) | {"auto"}
+"""Valid values of a ``precision`` parameter."""
+
+
+def resolve_device(device):
+    """The :class:`torch.device` that ``device`` (a parameter value) names.
+
+    Parameters
+    ----------
+    device : str or torch.device
+        ``"auto"``, or anything :class:`torch.device` accepts.
+
+    Returns
+    -------
+    device : torch.device
+
+    Raises
+    ------
+    ValueError
+        If a CUDA device is requested and CUDA is not available.
+
+    Examples
+    --------
+    >>> from skvideo_imb._runtime import resolve_device
+    >>> resolve_device("cpu")
+    device(type='cpu')
+    """
+    if isinstance(device, str) and device == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda", torch.cuda.current_device())
+        return torch.device("cpu")
+    device = torch.device(device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={str(device)!r} was requested but CUDA is not available; "
+                         "use device='auto' or 'cpu'.")
+    return device
+
+
+def _cpu_flags():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+@lru_cache(maxsize=1)
+def cpu_has_native_bf16():
+    """Whether this CPU multiplies bf16 in hardware (AMX-BF16 or AVX-512-BF16).
+
+    Returns
+    -------
+    native : bool
+    """
+    return bool({"amx_bf16", "avx512_bf16"} & _cpu_flags())
+
+
+def cuda_has_native_bf16(device):
+    """Whether the CUDA ``device`` computes bf16 natively (compute capability ≥ 8.0).
+
+    Parameters
+    ----------
+    device : torch.device
+        A CUDA device; without an index, the current one.
+
+    Returns
+    -------
+    native : bool
+    """
+    index = device.index if device.index is not None else torch.cuda.current_device()
+    return tuple(torch.cuda.get_device_capability(index)) >= (8, 0)
+
+
+def resolve_precision(precision, device, *, bf16_on_cpu):
+    """The concrete precision (``"fp32"``, ``"bf16"`` or ``"fp16"``) for ``device``.
+
+    Parameters
+    ----------
+    precision : {"auto", "fp32", "bf16", "fp16"}
+        The parameter value.
+    device : torch.device
+        A resolved device (:func:`resolve_device`).
+    bf16_on_cpu : bool
+        The estimator's rule for ``"auto"`` on a CPU with native bf16 (see the module
+        docstring's table).
+
+    Returns
+    -------
+    precision : str
+
+    Raises
+    ------
+    ValueError
+        For an unknown precision, or ``"fp16"`` on a device other than CUDA.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skvideo_imb._runtime import resolve_precision
+    >>> resolve_precision("bf16", torch.device("cpu"), bf16_on_cpu=False)
+    'bf16'
+    >>> resolve_precision("fp16", torch.device("cpu"), bf16_on_cpu=True)
+    Traceback (most recent call last):
+    ...
+    ValueError: precision='fp16' needs a CUDA device; use 'bf16' or 'fp32' on cpu.
+    """
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {sorted(PRECISIONS)}, got {precision!r}.")
+    if precision == "fp16" and device.type != "cuda":
+        raise ValueError(f"precision='fp16' needs a CUDA device; use 'bf16' or 'fp32' on "
+                         f"{device.type}.")
+    if precision != "auto":
+        return precision
+    if device.type == "cuda":
+        return "bf16" if cuda_has_native_bf16(device) else "fp16"
+    if device.type == "cpu" and bf16_on_cpu and cpu_has_native_bf16():
+        return "bf16"
+    return "fp32"
+
+
+def relocate(device, precision, requested_precision, *, bf16_on_cpu, what):
+    """Where a fitted estimator runs after loading: its device, or the CPU if gone.
+
+    Parameters
+    ----------
+    device : str
+        The device the estimator was fitted on (its ``device_``).
+    precision : str
+        Its resolved precision (``precision_``).
+    requested_precision : str
+        Its ``precision`` parameter.
+    bf16_on_cpu : bool
+        The estimator's rule for ``"auto"`` (see :func:`resolve_precision`).
+    what : str
+        The estimator's name, for the warning.
+
+    Returns
+    -------
+    device : torch.device
+    precision : str
+
+    Examples
+    --------
+    >>> from skvideo_imb._runtime import relocate
+    >>> relocate("cpu", "fp32", "auto", bf16_on_cpu=False, what="a classifier")
+    (device(type='cpu'), 'fp32')
+    """
+    device = torch.device(device)
+    if device.type != "cuda" or torch.cuda.is_available():
+        return device, precision
+    cpu = torch.device("cpu")
+    fallback = "auto" if requested_precision in ("auto", "fp16") else requested_precision
+    new_precision = resolve_precision(fallback, cpu, bf16_on_cpu=bf16_on_cpu)
+    warnings.warn(f"{what} fitted on {device} is loaded on a machine without CUDA: it runs "
+                  f"on the CPU with precision {new_precision!r} (fitted with "
+                  f"{precision!r}).", RuntimeWarning, stacklevel=3)
+    return cpu, new_precision
+
+
+def autocast(device, precision):
+    """An autocast context for ``precision`` on ``device``; nothing for fp32.
+
+    Parameters
+    ----------
+    device : torch.device
+    precision : {"fp32", "bf16", "fp16"}
+
+    Returns
+    -------
+    context : context manager
+    """
+    dtype = AUTOCAST_DTYPES[precision]
+    if dtype is None:
+        return nullcontext()
+    return torch.autocast(device_type=device.type, dtype=dtype)
+
+
+@contextmanager
+def seeded(seed, device=None):
+    """Run the block with torch's generators of ``device`` (and the CPU) seeded.
+
+    Seeds the CPU generator and, for a CUDA ``device``, that device's generator only;
+    both are restored on exit, so the caller's random streams and the other GPUs are
+    untouched.  ``seed=None`` seeds nothing.
+
+    Parameters
+    ----------
+    seed : int or None
+    device : torch.device or None, default=None
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skvideo_imb._runtime import seeded
+    >>> with seeded(0):
+    ...     a = torch.rand(1)
+    >>> with seeded(0):
+    ...     b = torch.rand(1)
+    >>> bool(a == b)
+    True
+    """
+    if seed is None:
+        yield
+        return
+    cuda = []
+    if device is not None and torch.device(device).type == "cuda":
+        index = torch.device(device).index
+        cuda = [torch.cuda.current_device() if index is None else index]
+    with torch.random.fork_rng(devices=cuda):
+        torch.default_generator.manual_seed(seed)
+        for index in cuda:
+            with torch.cuda.device(index):
+                torch.cuda.manual_seed(seed)
+        yield

@@ -1,0 +1,115 @@
+"""FrameScheduler: de-duplication, batching and cache fills, on hand-made loaded samples."""
+
+import numpy as np
+import pytest
+import torch
+
+from skvideo_imb.features._loading import LoadedSample
+from skvideo_imb.features._scheduler import FrameScheduler
+
+
+def frames_of(*values):
+    """uint8 frames (k, 3, 1, 1) whose pixel value identifies them."""
+    return torch.tensor(values, dtype=torch.uint8).view(-1, 1, 1, 1).expand(-1, 3, 1, 1)
+
+
+class Network:
+    """Feature of a frame = (its pixel value, its value squared); records every batch."""
+
+    def __init__(self):
+        self.batches = []
+
+    def __call__(self, frames):
+        values = frames[:, 0, 0, 0].float()
+        self.batches.append(values.int().tolist())
+        return torch.stack([values, values ** 2], dim=1).numpy()
+
+
+class FakeCache:
+    def __init__(self):
+        self.stored = {}
+
+    def put(self, digest, vector):
+        self.stored[digest] = np.array(vector)
+
+
+def sample(index, digests, values=None, hits=None, n_corrupt=0):
+    """A loaded sample: ``digests`` per position; the first occurrence of each digest
+    not in ``hits`` is missing, with pixel value ``values[digest]``."""
+    hits = hits or {}
+    missing = list(dict.fromkeys(d for d in digests if d not in hits))
+    frames = frames_of(*(values[d] for d in missing)) if missing else None
+    return LoadedSample(index, list(digests), hits, missing, frames, n_corrupt)
+
+
+VALUES = {b"a": 1, b"b": 2, b"c": 3, b"d": 4, b"e": 5}
+
+
+def run(items, n_samples, n_frames, batch_size=2, cache=None):
+    out = np.full((n_samples, n_frames, 2), np.nan, dtype=np.float32)
+    network, filled = Network(), []
+    scheduler = FrameScheduler(out, network, batch_size, cache=cache, progress=filled.append)
+    for item in items:
+        scheduler.add(item)
+    scheduler.finish()
+    return out, network, scheduler, sum(filled)
+
+
+def test_repeated_frames_are_computed_once_and_copied():
+    out, network, scheduler, filled = run(
+        [sample(0, [b"a", b"a", b"b"], VALUES), sample(1, [b"b", b"c", b"a"], VALUES)],
+        n_samples=2, n_frames=3)
+    assert sorted(v for batch in network.batches for v in batch) == [1, 2, 3]
+    np.testing.assert_array_equal(out[:, :, 0], [[1, 1, 2], [2, 3, 1]])
+    np.testing.assert_array_equal(out[:, :, 1], out[:, :, 0] ** 2)
+    assert (scheduler.hits, scheduler.misses, filled) == (0, 3, 6)
+
+
+def test_batches_are_full_and_mix_samples():
+    items = [sample(i, [d], VALUES) for i, d in enumerate([b"a", b"b", b"c", b"d", b"e"])]
+    _, network, _, _ = run(items, n_samples=5, n_frames=1, batch_size=2)
+    assert network.batches == [[1, 2], [3, 4], [5]]
+    items = [sample(0, [b"a", b"b", b"c"], VALUES), sample(1, [b"d", b"e", b"a"], VALUES)]
+    _, network, _, _ = run(items, n_samples=2, n_frames=3, batch_size=4)
+    assert network.batches == [[1, 2, 3, 4], [5]]  # a chunk split across two batches
+
+
+def test_a_frame_waiting_for_a_queued_batch_is_filled_by_it():
+    # "a" of sample 1 is still queued (batch of 4 not full) when sample 1 arrives
+    items = [sample(0, [b"a"], VALUES), sample(1, [b"b", b"a"], VALUES)]
+    out, network, scheduler, filled = run(items, n_samples=2, n_frames=2, batch_size=4)
+    assert network.batches == [[1, 2]]
+    assert out[1, 1, 0] == 1 and scheduler.misses == 2 and filled == 3
+
+
+def test_cache_hits_skip_the_network_and_misses_fill_the_cache():
+    cache = FakeCache()
+    cached = {b"a": np.array([10.0, 100.0], dtype=np.float32)}
+    items = [sample(0, [b"a", b"b"], VALUES, hits=cached),
+             sample(1, [b"a", b"c"], VALUES, hits=cached, n_corrupt=1)]
+    out, network, scheduler, filled = run(items, n_samples=2, n_frames=2, cache=cache)
+    assert network.batches == [[2, 3]]
+    np.testing.assert_array_equal(out[:, 0], [[10, 100], [10, 100]])
+    assert set(cache.stored) == {b"b", b"c"}
+    np.testing.assert_array_equal(cache.stored[b"c"], [3, 9])
+    assert (scheduler.hits, scheduler.misses, scheduler.corrupt, filled) == (1, 2, 1, 4)
+
+
+def test_every_position_is_filled():
+    rng = np.random.RandomState(0)
+    digests = [bytes([c]) for c in b"abcde"]
+    values = {d: i + 1 for i, d in enumerate(digests)}
+    items = [sample(i, [digests[j] for j in rng.randint(0, 5, 4)], values) for i in range(6)]
+    for batch_size in (1, 3, 100):
+        out, network, scheduler, filled = run(items, 6, 4, batch_size=batch_size)
+        assert not np.isnan(out).any() and filled == 24
+        expected = [[values[d] for d in item.digests] for item in items]
+        np.testing.assert_array_equal(out[:, :, 0], expected)
+        assert scheduler.misses == len({d for item in items for d in item.digests})
+        assert all(len(b) == batch_size for b in network.batches[:-1])
+
+
+@pytest.mark.parametrize("batch_size", [1, 2])
+def test_nothing_left_queued_after_finish(batch_size):
+    out, network, _, _ = run([sample(0, [b"a", b"b", b"c"], VALUES)], 1, 3, batch_size)
+    assert sum(len(b) for b in network.batches) == 3

@@ -5,9 +5,12 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
+from sklearn.metrics import accuracy_score, f1_score
 
 from skvideo_imb.cli import main
+from skvideo_imb.datasets import ORDER_ONLY_PAIRS
 from skvideo_imb.experiments import ROWS
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -20,16 +23,28 @@ def report(tmp_path_factory):
     return out
 
 
-def test_every_row_is_reported_with_scores_in_range(report):
+def test_every_row_is_reported_with_the_scores_of_its_predictions(report):
     with open(report / "results.csv") as f:
         rows = list(csv.DictReader(f))
+    record = json.loads((report / "run.json").read_text())
+    predicted = {r["name"]: r for r in record["rows"]}
+    y_test = np.array(record["y_test"])
+    order_only = sorted(c for pair in ORDER_ONLY_PAIRS for c in pair)
     assert [r["model"] for r in rows] == [row.name for row in ROWS]
     for r in rows:
         if r["error"]:  # only a neighbour-based sampler may decline, and it says why
             assert ("ADASYN" in r["model"] or "SMOTE" in r["model"]) and r["accuracy"] == ""
             continue
-        for key in ("accuracy", "f1_macro", "f1_weighted", "f1_order_only"):
-            assert 0.0 <= float(r[key]) <= 1.0
+        y_pred = np.array(predicted[r["model"]]["y_pred"])
+        assert len(y_pred) == len(y_test) == record["n_test"]
+        expected = {
+            "accuracy": accuracy_score(y_test, y_pred),
+            "f1_macro": f1_score(y_test, y_pred, average="macro", zero_division=0),
+            "f1_weighted": f1_score(y_test, y_pred, average="weighted", zero_division=0),
+            "f1_order_only": f1_score(y_test, y_pred, labels=order_only, average="macro",
+                                      zero_division=0)}
+        for key, value in expected.items():
+            assert float(r[key]) == pytest.approx(value, abs=1e-6), (r["model"], key)
         assert float(r["fit_time_s"]) > 0
     assert sum(bool(r["error"]) for r in rows) <= 1
     table = (report / "results.md").read_text()

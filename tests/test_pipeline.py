@@ -1,5 +1,6 @@
 """The three estimators composed: pipelines, search, cross-validation, SMOTE swaps."""
 
+import os
 import pickle
 
 import numpy as np
@@ -9,9 +10,11 @@ from imblearn.pipeline import make_pipeline
 from imblearn.under_sampling import RandomUnderSampler
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
+from sklearn.metrics import f1_score
 from sklearn.model_selection import (GridSearchCV, RandomizedSearchCV, StratifiedKFold,
                                      cross_validate)
 
+from _workers import PidRecorder
 from skvideo_imb import (InceptionFeaturizer, ResBiLSTMClassifier, SpatioTemporalOverSampler,
                          VideoPipeline, make_video_pipeline)
 from skvideo_imb.datasets import make_synthetic_videos
@@ -37,9 +40,20 @@ def _classifier(**kw):
     return ResBiLSTMClassifier(**params)
 
 
-def _paper_pipe(**featurizer_kw):
+def _paper_pipe(classifier=None, **featurizer_kw):
     return make_pipeline(SpatioTemporalOverSampler(n_frames=N_FRAMES, random_state=0),
-                         _featurizer(**featurizer_kw), _classifier())
+                         _featurizer(**featurizer_kw), _classifier(**(classifier or {})))
+
+
+# A classifier that learns these 33 videos within seconds (the default above is sized
+# for speed, to test plumbing).
+LEARNS = dict(hidden_size=16, fc_size=16, lr=1e-2, max_epochs=20)
+MAJORITY = max(SIZES.values()) / sum(SIZES.values())   # accuracy of always "brighten"
+
+
+def _trained_on(classifier):
+    """Number of samples in the classifier's last training epoch."""
+    return sum(batch["train_batch_size"] for batch in classifier.history[-1]["batches"])
 
 
 def test_make_video_pipeline_steps_and_placement():
@@ -100,18 +114,22 @@ def test_n_frames_of_a_frozen_featurizer_is_checked(data):
 
 def test_full_pipeline_fit_predict_score_clone_pickle(data):
     X, y = data
-    pipe = _paper_pipe()
+    pipe = _paper_pipe(classifier=LEARNS)
     pipe.fit(X, y)
+    assert _trained_on(pipe[-1]) > len(X)               # it trained on oversampled clips
     pred = pipe.predict(X)
     assert pred.shape == (len(X),) and set(pred) <= set(y)
     proba = pipe.predict_proba(X)
     np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-5)
-    assert 0 <= pipe.score(X, y) <= 1
+    np.testing.assert_array_equal(pipe.classes_[proba.argmax(axis=1)], pred)
+    score = pipe.score(X, y)
+    assert score == np.mean(pred == y)
+    assert score > MAJORITY + 0.3                       # it learned the videos
     assert pipe[1].transform(X[:3]).shape == (3, N_FRAMES * 2048)
     restored = pickle.loads(pickle.dumps(pipe))
     np.testing.assert_allclose(restored.predict_proba(X), proba, rtol=1e-4, atol=1e-5)
     cloned = clone(pipe)
-    assert cloned.get_params()["resbilstmclassifier__hidden_size"] == 8
+    assert cloned.get_params()["resbilstmclassifier__hidden_size"] == LEARNS["hidden_size"]
     with pytest.raises(NotFittedError):
         cloned.predict(X)
 
@@ -138,19 +156,38 @@ def test_feature_space_samplers_are_a_one_line_swap(data, sampler):
     X, y = data
     pipe = make_pipeline(_featurizer(), sampler, _classifier())
     pipe.fit(X, y)
+    # the classifier was trained on what the sampler made of the features
+    features = pipe[0].transform(X)
+    X_res, y_res = clone(sampler).fit_resample(features, y)
+    assert len(X_res) != len(X)
+    assert _trained_on(pipe[-1]) == len(X_res)
     assert set(pipe.predict(X)) <= set(y)
 
 
 def test_grid_search_with_n_jobs_and_multiple_scores(data, tmp_path):
     X, y = data
     pipe = _paper_pipe(cache=str(tmp_path / "cache"))
+    (tmp_path / "pids").mkdir()
+    where = PidRecorder(tmp_path / "pids")
     search = GridSearchCV(pipe, {"resbilstmclassifier__hidden_size": [4, 8]},
-                          scoring=["accuracy", "f1_macro", "f1_weighted"], refit="f1_macro",
+                          scoring={"accuracy": "accuracy", "f1_macro": "f1_macro",
+                                   "f1_weighted": "f1_weighted", "where": where},
+                          refit="f1_macro",
                           cv=StratifiedKFold(2, shuffle=True, random_state=0), n_jobs=2)
     search.fit(X, y)
-    for key in ("mean_test_accuracy", "mean_test_f1_macro", "mean_test_f1_weighted"):
-        assert np.all((search.cv_results_[key] >= 0) & (search.cv_results_[key] <= 1))
-    assert set(search.predict(X)) <= set(y)
+    assert where.pids() and os.getpid() not in where.pids()   # fits ran in workers
+    results = search.cv_results_
+    for key in ("accuracy", "f1_macro", "f1_weighted"):
+        splits = np.array([results[f"split{k}_test_{key}"] for k in range(2)])
+        np.testing.assert_allclose(results[f"mean_test_{key}"], splits.mean(axis=0))
+        assert np.all(results[f"rank_test_{key}"] == 1 + np.argsort(np.argsort(
+            -results[f"mean_test_{key}"], kind="stable"), kind="stable"))
+    # refit on macro F1: the best candidate is the one with the best mean macro F1
+    assert search.best_index_ == np.argmax(results["mean_test_f1_macro"])
+    assert search.best_params_ == results["params"][search.best_index_]
+    assert search.best_estimator_[-1].hidden_size == search.best_params_[
+        "resbilstmclassifier__hidden_size"]
+    np.testing.assert_array_equal(search.predict(X), search.best_estimator_.predict(X))
 
 
 def test_randomized_search_and_cross_validate(data):
@@ -159,10 +196,21 @@ def test_randomized_search_and_cross_validate(data):
     scores = cross_validate(_paper_pipe(), X, y, cv=cv,
                             scoring=["accuracy", "f1_macro", "f1_weighted"])
     assert scores["test_f1_macro"].shape == (2,)
+    # each fold's score is that of the pipeline fitted on the fold's training videos
+    train, test = next(cv.split(X, y))
+    fold = _paper_pipe().fit([X[i] for i in train], y[train])
+    assert scores["test_f1_macro"][0] == f1_score(y[test], fold.predict([X[i] for i in test]),
+                                                   average="macro")
     search = RandomizedSearchCV(_paper_pipe(), {"resbilstmclassifier__lr": [1e-3, 3e-3]},
                                 n_iter=2, cv=cv, scoring="f1_macro", random_state=0)
     search.fit(X, y)
-    assert search.best_params_["resbilstmclassifier__lr"] in (1e-3, 3e-3)
+    lrs = [p["resbilstmclassifier__lr"] for p in search.cv_results_["params"]]
+    assert sorted(lrs) == [1e-3, 3e-3]                   # both candidates were tried
+    # the search scores the default lr=1e-3 exactly as cross_validate did
+    assert search.cv_results_["mean_test_score"][lrs.index(1e-3)] == \
+        scores["test_f1_macro"].mean()
+    assert search.best_params_ == search.cv_results_["params"][
+        np.argmax(search.cv_results_["mean_test_score"])]
 
 
 def test_grid_over_n_frames_through_the_helper(data):

@@ -18,4 +18,5 @@ def test_readme_usage_example_runs(capsys):
     assert len(example.strip().splitlines()) <= 16
     exec(compile(example, str(README), "exec"), {})
     score = float(capsys.readouterr().out.split("macro F1:")[1])
-    assert 0.0 <= score <= 1.0
+    # 5 classes: a constant or random predictor scores about 0.2 or less
+    assert score > 0.5

@@ -167,6 +167,7 @@ def write_report(results, out, *, run_info):
         _plot_curves(results["curves"], paths["curves"])
     record = {**run_info, "settings": results["settings"], "versions": package_versions(),
               "featurizer_fit_time_s": results["featurizer_fit_time_s"],
+              "labels": results["labels"], "y_test": results["y_test"],
               "rows": rows, "claims": claims,
               "curves": {k: {m: list(map(float, v)) for m, v in c.items()}
                          for k, c in results["curves"].items()}}

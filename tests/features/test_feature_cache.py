@@ -160,14 +160,29 @@ def test_feature_cache_checks_what_it_reads(tmp_path):
 CHILD = textwrap.dedent("""
     import os, pickle, sys, time
     import numpy as np
+    from skvideo_imb.features import _cache
+
+    def wait_for(path):
+        deadline = time.time() + 60
+        while not os.path.exists(path) and time.time() < deadline:
+            time.sleep(0.01)
+        assert os.path.exists(path), "the other process never arrived"
+
+    # The race, made certain: each process holds its first written entry in a temporary
+    # file until the other process holds one too, then both rename over the same keys.
+    real_replace, state = os.replace, {"first": True}
+
+    def replace(src, dst):
+        if state["first"] and dst.endswith(".feat"):
+            state["first"] = False
+            open(sys.argv[3] + ".writing", "w").close()
+            wait_for(sys.argv[4] + ".writing")
+        real_replace(src, dst)
+
+    _cache.os.replace = replace
     featurizer = pickle.load(open(sys.argv[1], "rb"))
     X = np.load(sys.argv[2])
     featurizer._get_model()                     # rebuild before the race starts
-    open(sys.argv[3] + ".ready", "w").close()
-    other = sys.argv[4] + ".ready"
-    deadline = time.time() + 60
-    while not os.path.exists(other) and time.time() < deadline:
-        time.sleep(0.01)
     out = featurizer.transform(X)
     np.save(sys.argv[3], out)
     print(featurizer.cache_hits_, featurizer.cache_misses_)
@@ -192,6 +207,8 @@ def test_two_processes_write_the_same_keys(fitted, videos, expected, tmp_path, t
         assert child.returncode == 0, stderr
         hits, misses = map(int, stdout.split())
         assert hits + misses == 15
+        # batch_size=4: both looked up samples 0 and 1 (6 frames) before either wrote
+        assert misses >= 6
     for out in outs:
         np.testing.assert_array_equal(np.load(out), expected)
     assert not list(cache.rglob(".tmp-*"))

@@ -188,7 +188,7 @@ def weights_file(tmp_path_factory):
 def test_local_weights_file_round_trip(weights_file, videos):
     path, state = weights_file
     featurizer = InceptionFeaturizer(n_frames=2, weights=str(path), image_size=75,
-                                     batch_size=8).fit(videos[:2])
+                                     batch_size=8, device="cpu").fit(videos[:2])
     assert featurizer.weights_source_ == "file:inception.pth"
     loaded = featurizer._model.state_dict()
     for name, tensor in loaded.items():
@@ -249,10 +249,15 @@ def test_worker_processes_give_the_same_features(fitted, videos, features, twin)
 
 
 @pytest.mark.slow
-def test_inside_grid_search_with_two_jobs(videos):
+def test_inside_grid_search_with_two_jobs(videos, tmp_path):
+    """In joblib's worker processes the featurizer starts its own DataLoader worker."""
+    import os
+
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import GridSearchCV
     from sklearn.pipeline import make_pipeline
+
+    from _workers import PidRecorder
 
     X = np.concatenate([videos, videos[:, ::-1]])
     y = np.array([0] * 4 + [1] * 4)
@@ -260,9 +265,15 @@ def test_inside_grid_search_with_two_jobs(videos):
         InceptionFeaturizer(n_frames=2, weights=None, image_size=75, num_workers=1,
                             n_calibration_frames=16, random_state=0),
         LogisticRegression(max_iter=200))
-    search = GridSearchCV(pipe, {"logisticregression__C": [1.0]}, cv=2, n_jobs=2,
-                          error_score="raise").fit(X, y)
-    assert search.best_score_ >= 0
+    where = PidRecorder(tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # no fallback to in-process loading
+        search = GridSearchCV(pipe, {"logisticregression__C": [1.0, 2.0]}, cv=2, n_jobs=2,
+                              scoring={"accuracy": "accuracy", "where": where},
+                              refit="accuracy", error_score="raise").fit(X, y)
+    assert where.pids() and os.getpid() not in where.pids()   # the fits ran in workers
+    assert search.best_estimator_[-1].n_features_in_ == 2 * 2048
+    assert np.isfinite(search.cv_results_["mean_test_accuracy"]).all()
 
 
 def test_verbose_shows_progress_over_frames(fitted, videos, capsys, twin):
@@ -273,8 +284,11 @@ def test_verbose_shows_progress_over_frames(fitted, videos, capsys, twin):
 
 @pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
-def test_cuda_features_match_cpu(fitted, videos, features):
-    gpu = pickle.loads(pickle.dumps(fitted)).set_params(device="cuda")
-    out = gpu.transform(videos)
-    assert gpu.device_.startswith("cuda")
-    assert np.corrcoef(out.ravel(), features.ravel())[0, 1] > 0.99
+def test_cuda_features_match_cpu(videos):
+    params = dict(n_frames=N_FRAMES, weights=None, image_size=75, batch_size=4,
+                  random_state=0)
+    cpu = InceptionFeaturizer(device="cpu", precision="fp32", **params).fit(videos)
+    gpu = InceptionFeaturizer(device="cuda", **params).fit(videos)
+    assert cpu.device_ == "cpu" and gpu.device_.startswith("cuda")
+    out, expected = gpu.transform(videos), cpu.transform(videos)
+    assert np.corrcoef(out.ravel(), expected.ravel())[0, 1] > 0.99

@@ -1,16 +1,17 @@
 """Behaviour of ResBiLSTMClassifier as a scikit-learn classifier and a skorch net."""
 
+import copy
 import pickle
 
 import numpy as np
 import pytest
 import torch
-from skorch.callbacks import EarlyStopping, EpochScoring
+from skorch.callbacks import Callback, EarlyStopping, EpochScoring
 from skorch.dataset import ValidSplit
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import recall_score
-from sklearn.model_selection import GridSearchCV
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.utils.class_weight import compute_class_weight
 
 from skvideo_imb.models import PAPER_PARAMS, ResBiLSTM, ResBiLSTMClassifier
@@ -234,16 +235,17 @@ def test_balanced_class_weight_raises_minority_recall():
 def test_class_weight_reaches_the_loss():
     X, y = _skewed(0)
     labels = np.array(["big", "small"])[y]
-    clf = tiny(class_weight="balanced", max_epochs=1).fit(X, labels)
+    clf = tiny(class_weight="balanced", max_epochs=1, device="cpu").fit(X, labels)
     expected = compute_class_weight("balanced", classes=np.array(["big", "small"]), y=labels)
     np.testing.assert_allclose(clf.class_weight_, expected)
     np.testing.assert_allclose(clf.criterion_.weight.numpy(), expected, rtol=1e-6)
-    clf = tiny(class_weight={"big": 1.0, "small": 4.0}, max_epochs=1).fit(X, labels)
+    clf = tiny(class_weight={"big": 1.0, "small": 4.0}, max_epochs=1, device="cpu").fit(
+        X, labels)
     np.testing.assert_allclose(clf.criterion_.weight.numpy(), [1.0, 4.0])
 
 
 def test_sample_weight_loss_is_weighted_mean():
-    clf = tiny(class_weight={0: 1.0, 1: 3.0}, max_epochs=1).fit(*_skewed(0))
+    clf = tiny(class_weight={0: 1.0, 1: 3.0}, max_epochs=1, device="cpu").fit(*_skewed(0))
     logits = torch.randn(4, 2)
     y = torch.tensor([0, 1, 1, 0])
     w = torch.tensor([1.0, 2.0, 0.0, 0.5])
@@ -287,14 +289,45 @@ def test_device_auto_resolves_but_stays_a_parameter(fitted):
     assert next(fitted.module_.parameters()).device.type == expected
 
 
+class _Snapshots(Callback):
+    """The module's weights after every epoch."""
+
+    def initialize(self):
+        self.states = []
+        return self
+
+    def on_epoch_end(self, net, **kwargs):
+        self.states.append(copy.deepcopy(net.module_.state_dict()))
+
+
 def test_early_stopping_monitors_valid_loss(blob_data):
     X, y = blob_data
     clf = tiny(early_stopping=True, patience=2, lr=0.0, max_epochs=30).fit(X, y)
     callbacks = dict(clf.callbacks_)
     assert isinstance(callbacks["early_stopping"], EarlyStopping)
     assert callbacks["early_stopping"].monitor == "valid_loss"
-    assert len(clf.history) < 30                # lr=0: the loss never improves
+    assert len(clf.history) == 3      # lr=0: epoch 1 is the best, then 2 epochs of patience
     assert "valid_loss" in clf.history[-1] and "valid_acc" in clf.history[-1]
+
+
+def test_early_stopping_restores_the_best_weights():
+    # noisy labels and a large learning rate: the validation loss rises after a while
+    X, y = _skewed(0)
+    snapshots = _Snapshots()
+    clf = tiny(early_stopping=True, patience=3, lr=0.05, max_epochs=60, hidden_size=16,
+               fc_size=16, dropout=0.0, lstm_dropout=0.0, validation_fraction=0.3,
+               callbacks=[("snapshots", snapshots)]).fit(X, y)
+    losses = clf.history[:, "valid_loss"]
+    assert len(losses) < 60                              # it stopped early
+    best, best_loss = 0, losses[0]
+    for epoch, loss in enumerate(losses):                # EarlyStopping's rule
+        if loss < best_loss * (1 - 1e-4):
+            best, best_loss = epoch, loss
+    assert best < len(losses) - 1
+    final = clf.module_.state_dict()
+    for name, tensor in snapshots.states[best].items():
+        torch.testing.assert_close(final[name], tensor, rtol=0, atol=0)
+    assert not all(torch.equal(final[n], t) for n, t in snapshots.states[-1].items())
 
 
 def test_train_split_and_callbacks_keep_working(blob_data):
@@ -303,7 +336,11 @@ def test_train_split_and_callbacks_keep_working(blob_data):
     clf = tiny(train_split=ValidSplit(4, stratified=True), callbacks=[scoring]).fit(X, y)
     last = clf.history[-1]
     assert {"train_loss", "valid_loss", "valid_acc", "half"} <= set(last)
-    assert 0.0 <= last["valid_acc"] <= 1.0
+    assert clf.history[:, "half"] == [0.5] * 5
+    # ValidSplit(4, stratified) holds out the first fold of StratifiedKFold(4)
+    train, valid = next(StratifiedKFold(4).split(X, y))
+    assert sum(b.get("train_batch_size", 0) for b in last["batches"]) == len(train)
+    assert last["valid_acc"] == pytest.approx(clf.score(X[valid], y[valid]))
 
 
 def test_warm_start_continues_training(blob_data):

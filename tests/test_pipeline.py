@@ -260,3 +260,20 @@ def test_grid_search_reuses_cached_features(data, tmp_path, monkeypatch):
     # fits after the first one computed nothing new for the videos they share with it
     fitted = search.best_estimator_
     assert fitted[1].cache_misses_ == 0 and fitted[1].cache_hits_ > 0
+
+
+@pytest.mark.parametrize("make", [
+    lambda X: [x / 255.0 for x in X],                        # float videos
+    lambda X: np.stack([x[:6] for x in X]) / 255.0,          # one float (N, T, H, W, 3) array
+    lambda X: [np.where(x > 128, np.nan, x / 255.0) for x in X],  # NaN pixels
+])
+@pytest.mark.parametrize("sampler", ["spatiotemporal", None])
+def test_float_videos_get_the_same_clear_error_from_every_entry_point(data, make, sampler):
+    X, y = data
+    pipe = make_video_pipeline(sampler, n_frames=N_FRAMES,
+                               featurizer={"weights": None, "image_size": 75},
+                               classifier={"hidden_size": 4})
+    with pytest.raises(ValueError, match=r"videos must be uint8 arrays \(T, H, W\[, 3\]\)"):
+        pipe.fit(make(X), y)
+    with pytest.raises(ValueError, match=r"videos must be uint8 arrays \(T, H, W\[, 3\]\)"):
+        _featurizer().fit(make(X))

@@ -1,4 +1,4 @@
-"""On-disk cache of per-frame feature vectors.
+"""On-disk cache of per-frame feature vectors and of decoded frame counts.
 
 Layout under the cache directory::
 
@@ -13,13 +13,20 @@ weights, image size, precision, preprocessing version), the frame's identity (th
 file's absolute path, size and modification time plus the frame index; or, for array
 videos, a hash of the frame's pixels) and the augmentation parameters.
 
-Each file holds a header (magic, the key digest, the vector length, a checksum of the
-payload) then the float32 vector.  Reads check all of it; anything that does not match
-(truncated, corrupt, a file copied under the wrong name) is counted as corrupt, reads
-as absent and is recomputed by the caller.  Writes go to a temporary file in the same folder that is then
-renamed over the final name (:func:`os.replace` is atomic), so concurrent processes that
-write the same key never expose a partial file: a reader sees the old complete file,
-the new complete file, or none.
+Every record is checksummed.  A feature file holds a header (magic, the key digest, the
+vector length, a checksum of the payload) then the float32 vector; a count file holds
+magic, key digest, count and a checksum of the three.  Reads check all of it; anything
+that does not match (truncated, flipped bits, a file copied under the wrong name, an
+entry that cannot be read) is counted as corrupt, reads as absent and is recomputed by
+the caller, which warns.
+
+Writes go to a temporary file in the same folder that is then renamed over the final
+name (:func:`os.replace` is atomic), so concurrent processes that write the same key
+never expose a partial file: a reader sees the old complete file, the new complete file,
+or none.  A process killed between the two steps leaves a ``.tmp-*.part`` file; those
+older than an hour are removed the first time a process opens the cache.  A write that
+fails (read-only folder, full disk, a path in the way) never fails the caller: the cache
+stops writing, remembers the error in ``write_error``, and the caller warns once.
 """
 
 import hashlib
@@ -27,6 +34,7 @@ import json
 import os
 import struct
 import tempfile
+import time
 
 import numpy as np
 
@@ -34,8 +42,10 @@ __all__ = ["FeatureCache", "frame_digest", "key_digest"]
 
 _MAGIC = b"SVIFEAT1"
 _HEADER = struct.Struct("<8s20sI16s")  # magic, key digest, length, payload checksum
-_COUNT_MAGIC = b"SVICNT01"
-_COUNT = struct.Struct("<8s20sQ")
+_COUNT_MAGIC = b"SVICNT02"
+_COUNT = struct.Struct("<8s20sQ")      # magic, key digest, count; then a checksum
+_STALE_AFTER_S = 3600
+_CLEANED = set()  # cache roots whose stale temporary files this process removed
 
 
 def key_digest(*parts):
@@ -72,12 +82,38 @@ def _atomic_write(path, data):
         raise
 
 
-def _read(path):
+def remove_stale_temporaries(root, older_than_s=_STALE_AFTER_S):
+    """Delete ``.tmp-*.part`` files under ``root`` older than ``older_than_s`` seconds.
+
+    They are left by processes killed while writing; younger ones may belong to a
+    writer that is still running.  Returns the number removed.
+    """
+    cutoff, removed = time.time() - older_than_s, 0
+    for folder, _, files in os.walk(root):
+        for name in files:
+            if name.startswith(".tmp-") and name.endswith(".part"):
+                path = os.path.join(folder, name)
+                try:
+                    if os.stat(path).st_mtime < cutoff:
+                        os.unlink(path)
+                        removed += 1
+                except OSError:
+                    pass
+    return removed
+
+
+def check_cache_folder(root):
+    """Create the cache folder if needed; a ``ValueError`` if ``root`` cannot be one."""
+    root = os.fspath(root)
+    if os.path.exists(root) and not os.path.isdir(root):
+        raise ValueError(f"cache={root!r} exists and is not a folder; give the path of a "
+                         "folder (created when missing) or cache=None.")
     try:
-        with open(path, "rb") as f:
-            return f.read()
-    except FileNotFoundError:
-        return None
+        os.makedirs(root, exist_ok=True)
+    except OSError as exc:
+        reason = exc.strerror or exc
+        raise ValueError(f"cache={root!r} cannot be created as a folder ({reason}); give "
+                         "a writable path or cache=None.") from exc
 
 
 class FeatureCache:
@@ -86,7 +122,7 @@ class FeatureCache:
     Parameters
     ----------
     root : str or path-like
-        The cache directory (created when missing).
+        The cache directory (created when missing, if possible).
     folder_name : str
         Name of the setting's folder under ``root``.
     n_features : int
@@ -97,7 +133,11 @@ class FeatureCache:
     Attributes
     ----------
     n_corrupt : int
-        Entries found corrupt by :meth:`get` so far (in this process).
+        Records (vectors and counts) found corrupt so far in this process.
+    n_corrupt_counts : int
+        How many of those were frame counts.
+    write_error : OSError or None
+        The first write that failed; from then on nothing is written.
     """
 
     def __init__(self, root, folder_name, n_features, description=None):
@@ -105,8 +145,31 @@ class FeatureCache:
         self.folder = os.path.join(self.root, folder_name)
         self.n_features = int(n_features)
         self.n_corrupt = 0
+        self.n_corrupt_counts = 0
+        self.write_error = None
         self._description = description
         self._described = False
+        if self.root not in _CLEANED and os.path.isdir(self.root):
+            _CLEANED.add(self.root)
+            remove_stale_temporaries(self.root)
+
+    def _write(self, path, data):
+        if self.write_error is not None:
+            return
+        try:
+            _atomic_write(path, data)
+        except OSError as exc:  # read-only, disk full, a file or folder in the way ...
+            self.write_error = exc
+
+    def _read(self, path):
+        """The file's bytes; ``None`` when absent; ``b""`` (corrupt) when unreadable."""
+        try:
+            with open(path, "rb") as f:
+                return f.read()
+        except FileNotFoundError:
+            return None
+        except OSError:  # an entry that is a folder, unreadable, an I/O error
+            return b""
 
     # -- frame features ---------------------------------------------------------------
 
@@ -116,7 +179,7 @@ class FeatureCache:
 
     def get(self, digest):
         """The stored vector, or ``None`` when absent or corrupt (counted in ``n_corrupt``)."""
-        data = _read(self._path(digest))
+        data = self._read(self._path(digest))
         if data is None:
             return None
         vector = self._decode(digest, data)
@@ -141,13 +204,13 @@ class FeatureCache:
             self._describe()
         payload = np.ascontiguousarray(vector, dtype="<f4").tobytes()
         header = _HEADER.pack(_MAGIC, digest, self.n_features, _checksum(payload))
-        _atomic_write(self._path(digest), header + payload)
+        self._write(self._path(digest), header + payload)
 
     def _describe(self):
         path = os.path.join(self.folder, "model.json")
         if self._description is not None and not os.path.exists(path):
             text = json.dumps(self._description, indent=2, sort_keys=True, default=str)
-            _atomic_write(path, text.encode())
+            self._write(path, text.encode())
         self._described = True
 
     # -- frame counts -----------------------------------------------------------------
@@ -157,16 +220,23 @@ class FeatureCache:
         return os.path.join(self.root, "counts", hexd[:2], hexd + ".count")
 
     def get_count(self, identity):
-        """The stored frame count of a video file identity, or ``None``."""
+        """The stored frame count of a video file identity, or ``None`` when absent or
+        corrupt (counted in ``n_corrupt`` and ``n_corrupt_counts``)."""
         digest = key_digest("count", identity)
-        data = _read(self._count_path(digest))
-        if data is None or len(data) != _COUNT.size:
+        data = self._read(self._count_path(digest))
+        if data is None:
             return None
-        magic, stored, count = _COUNT.unpack(data)
-        if magic != _COUNT_MAGIC or stored != digest or count < 1:
+        body = data[:_COUNT.size]
+        if (len(data) != _COUNT.size + 16 or _checksum(body) != data[_COUNT.size:]
+                or _COUNT.unpack(body)[:2] != (_COUNT_MAGIC, digest)
+                or _COUNT.unpack(body)[2] < 1):
+            self.n_corrupt += 1
+            self.n_corrupt_counts += 1
             return None
-        return int(count)
+        return int(_COUNT.unpack(body)[2])
 
     def put_count(self, identity, count):
+        """Store the decoded frame count of a video file identity."""
         digest = key_digest("count", identity)
-        _atomic_write(self._count_path(digest), _COUNT.pack(_COUNT_MAGIC, digest, int(count)))
+        body = _COUNT.pack(_COUNT_MAGIC, digest, int(count))
+        self._write(self._count_path(digest), body + _checksum(body))

@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 from .. import _runtime
 from ..io import check_videos
 from . import _backbones as bb
-from ._cache import FeatureCache
+from ._cache import FeatureCache, check_cache_folder
 from ._loading import SampleFrames, iterate
 from ._scheduler import FrameScheduler
 
@@ -85,7 +85,11 @@ class InceptionFeaturizer(TransformerMixin, BaseEstimator):
         by the network setting (backbone, exact weights, image size, precision) and by
         each frame's identity (file path, size and modification time plus frame index,
         or a hash of the pixels for array videos) and augmentation.  Writes are atomic;
-        corrupt entries are recomputed, never returned.
+        every record is checksummed, and corrupt ones are recomputed (with a warning),
+        never returned.  ``~`` is expanded.  A path that cannot be a folder is an error
+        at :meth:`fit`; a cache that cannot be written (read-only, disk full) is used
+        for reading only, with a warning, and ``transform`` still returns every
+        feature.
     flatten : bool, default=True
         Return ``(n_samples, n_frames * n_frame_features_)``, frame-major, as every
         scikit-learn step expects; ``False`` returns ``(n_samples, n_frames,
@@ -207,6 +211,8 @@ class InceptionFeaturizer(TransformerMixin, BaseEstimator):
         """
         samples = check_videos(X)
         bb.check_backbone(self.backbone, self.image_size)
+        if self.cache is not None:
+            check_cache_folder(self._cache_root())
         device = _runtime.resolve_device(self.device)
         precision = _runtime.resolve_precision(self.precision, device, bf16_on_cpu=True)
         rng = check_random_state(self.random_state)
@@ -322,6 +328,9 @@ class InceptionFeaturizer(TransformerMixin, BaseEstimator):
                 self.weights_source_, self.model_digest_, int(self.image_size),
                 self.precision_)
 
+    def _cache_root(self):
+        return os.path.expanduser(os.fspath(self.cache))
+
     def _feature_cache(self):
         if self.cache is None:
             return None
@@ -334,7 +343,7 @@ class InceptionFeaturizer(TransformerMixin, BaseEstimator):
             "preprocessing_version": _PREPROCESSING_VERSION,
             "torch": torch.__version__, "torchvision": torchvision.__version__,
         }
-        return FeatureCache(self.cache, folder, self.n_frame_features_, description)
+        return FeatureCache(self._cache_root(), folder, self.n_frame_features_, description)
 
     # ------------------------------------------------------------------ transform
 
@@ -368,16 +377,24 @@ class InceptionFeaturizer(TransformerMixin, BaseEstimator):
             for item in iterate(dataset, self.num_workers):
                 scheduler.add(item)
             scheduler.finish()
-        self._report(scheduler, len(samples))
+        self._report(scheduler, cache, len(samples))
         return out.reshape(len(samples), -1) if self.flatten else out
 
-    def _report(self, scheduler, n_samples):
+    def _report(self, scheduler, cache, n_samples):
         self.cache_hits_ = scheduler.hits
         self.cache_misses_ = scheduler.misses
         if scheduler.corrupt:
-            warnings.warn(f"{scheduler.corrupt} corrupt feature-cache entries under "
+            counts = (f" ({scheduler.corrupt_counts} of them frame counts)"
+                      if scheduler.corrupt_counts else "")
+            warnings.warn(f"{scheduler.corrupt} corrupt feature-cache entries{counts} under "
                           f"{os.fspath(self.cache)!r} were detected and recomputed.",
                           RuntimeWarning, stacklevel=3)
+        errors = ([str(cache.write_error)] if cache is not None and cache.write_error
+                  else []) + scheduler.cache_errors
+        if errors:
+            warnings.warn(f"the feature cache {os.fspath(self.cache)!r} could not be written "
+                          f"({errors[0]}); this transform's features are correct but were "
+                          "not all cached.", RuntimeWarning, stacklevel=3)
         if self.verbose:
             print(f"{type(self).__name__}: {n_samples} samples, {self.cache_misses_} "
                   f"frames computed, {self.cache_hits_} read from cache.", file=sys.stderr)

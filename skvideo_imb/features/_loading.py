@@ -78,8 +78,12 @@ class LoadedSample:
     frames : torch.Tensor or None
         uint8 ``(len(missing), 3, S, S)`` network inputs of the missing frames.
     n_corrupt : int
-        Cache entries found corrupt while loading this sample (they are among
-        ``missing``).
+        Cache records found corrupt while loading this sample (vectors among
+        ``missing``, and frame counts, recomputed).
+    n_corrupt_counts : int
+        How many of those were frame counts.
+    cache_error : str or None
+        The error of a failed cache write while loading (a frame count), if any.
     """
 
     index: int
@@ -88,6 +92,8 @@ class LoadedSample:
     missing: list
     frames: object
     n_corrupt: int = 0
+    n_corrupt_counts: int = 0
+    cache_error: str | None = None
 
 
 class SampleFrames(Dataset):
@@ -133,6 +139,8 @@ class SampleFrames(Dataset):
         return n
 
     def __getitem__(self, i):
+        cache = self.cache
+        corrupt_before = (cache.n_corrupt, cache.n_corrupt_counts) if cache else (0, 0)
         try:
             clip = as_clip(self.samples[i], self.n_frames).resolve(count=self._count)
             source, augmentation = clip.video, clip.augmentation
@@ -149,7 +157,6 @@ class SampleFrames(Dataset):
                    for identity in identities]
 
         hits, missing, missing_at = {}, [], []
-        corrupt_before = self.cache.n_corrupt if self.cache is not None else 0
         seen = set()
         for position, digest in enumerate(digests):
             if digest in seen:
@@ -161,7 +168,10 @@ class SampleFrames(Dataset):
                 missing_at.append(position)
             else:
                 hits[digest] = vector
-        n_corrupt = self.cache.n_corrupt - corrupt_before if self.cache is not None else 0
+        n_corrupt, n_corrupt_counts = ((cache.n_corrupt - corrupt_before[0],
+                                        cache.n_corrupt_counts - corrupt_before[1])
+                                       if cache else (0, 0))
+        cache_error = str(cache.write_error) if cache and cache.write_error else None
         frames = None
         if missing:
             if array_frames is not None:
@@ -172,7 +182,8 @@ class SampleFrames(Dataset):
                 except (ValueError, FileNotFoundError) as exc:
                     raise type(exc)(f"sample {i}: {exc}") from exc
             frames = prepare_frames(raw, augmentation, self.image_size)
-        return LoadedSample(i, digests, hits, missing, frames, n_corrupt)
+        return LoadedSample(i, digests, hits, missing, frames, n_corrupt, n_corrupt_counts,
+                            cache_error)
 
 
 def _identity(item):

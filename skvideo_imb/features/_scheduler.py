@@ -47,7 +47,12 @@ class FrameScheduler:
     misses : int
         Distinct frames computed.
     corrupt : int
-        Corrupt cache entries met while loading (recomputed, among ``misses``).
+        Corrupt cache records met while loading (recomputed: vectors among ``misses``,
+        and frame counts).
+    corrupt_counts : int
+        How many of those were frame counts.
+    cache_errors : list of str
+        Cache writes that failed while loading (in DataLoader workers, say).
 
     Examples
     --------
@@ -69,7 +74,8 @@ class FrameScheduler:
         self.batch_size = int(batch_size)
         self.cache = cache
         self.progress = progress or (lambda n: None)
-        self.hits = self.misses = self.corrupt = 0
+        self.hits = self.misses = self.corrupt = self.corrupt_counts = 0
+        self.cache_errors = []
         self._done = {}          # digest -> (sample, position) holding its vector
         self._waiting = {}       # digest -> positions waiting for a queued computation
         self._queue = deque()    # (uint8 frames, their digests), in arrival order
@@ -78,6 +84,9 @@ class FrameScheduler:
     def add(self, item):
         """Place what ``item`` (a :class:`LoadedSample`) already has; queue the rest."""
         self.corrupt += item.n_corrupt
+        self.corrupt_counts += item.n_corrupt_counts
+        if item.cache_error and item.cache_error not in self.cache_errors:
+            self.cache_errors.append(item.cache_error)
         row_of = {digest: row for row, digest in enumerate(item.missing)}
         new_rows, new_digests, filled = [], [], 0
         for t, digest in enumerate(item.digests):

@@ -3,7 +3,8 @@
 Everything that knows what a sample is lives here: raw videos (files, frame folders,
 arrays) are read by ``_reader``, frames are chosen by ``_selection``, a :class:`Clip`
 records which frames of which video under which :class:`Augmentation` (``_clip``,
-``_augment``), and ``_samples`` checks any collection of them.
+``_augment``), ``_samples`` checks any collection of them, and ``_scan`` decodes a
+whole collection to report unreadable, truncated or suspicious videos.
 """
 
 from ._augment import Augmentation, draw_augmentation
@@ -11,9 +12,10 @@ from ._clip import Clip, as_clip, to_frames
 from ._reader import (IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, count_frames, file_identity,
                       read_frames, video_name)
 from ._samples import check_video, check_videos
+from ._scan import VideoCheck, find_videos, scan_videos
 from ._selection import evenly_spaced_indices, rand_down_indices, upsample_indices
 
-__all__ = ["Augmentation", "Clip", "IMAGE_EXTENSIONS", "VIDEO_EXTENSIONS", "as_clip",
-           "check_video", "check_videos", "count_frames", "draw_augmentation",
-           "evenly_spaced_indices", "file_identity", "rand_down_indices", "read_frames",
-           "to_frames", "upsample_indices", "video_name"]
+__all__ = ["Augmentation", "Clip", "IMAGE_EXTENSIONS", "VIDEO_EXTENSIONS", "VideoCheck",
+           "as_clip", "check_video", "check_videos", "count_frames", "draw_augmentation",
+           "evenly_spaced_indices", "file_identity", "find_videos", "rand_down_indices",
+           "read_frames", "scan_videos", "to_frames", "upsample_indices", "video_name"]

@@ -17,6 +17,8 @@ alone (headers of real-world files are often wrong), and are memoised per file i
 
 import os
 import re
+import stat
+import warnings
 from collections import OrderedDict
 from pathlib import Path
 
@@ -36,6 +38,7 @@ IMAGE_EXTENSIONS = frozenset({
 
 _COUNT_CACHE = OrderedDict()
 _COUNT_CACHE_SIZE = 100_000
+_WARNED_SHORT = set()  # file identities whose short decode was already reported
 
 
 def _is_path(video):
@@ -101,14 +104,14 @@ def check_raw_video(video):
     paths for existence.  Decoding problems are reported when frames are read.
     """
     if _is_path(video):
-        path = os.fspath(video)
-        if not os.path.exists(path):
-            raise FileNotFoundError(f"video file or frame folder {path!r} does not exist.")
-        return path
+        return _check_path(os.fspath(video))
     if isinstance(video, np.ndarray):
         name = video_name(video)
         if video.dtype != np.uint8:
-            raise ValueError(f"{name} must have dtype uint8, got {video.dtype}.")
+            raise ValueError(f"{name} must have dtype uint8, got {video.dtype}: videos "
+                             "must be uint8 arrays (T, H, W[, 3]) of 0-255 pixel values; "
+                             "convert float frames in [0, 1] with "
+                             "(v * 255).round().astype(np.uint8).")
         if video.ndim not in (3, 4):
             raise ValueError(f"{name} must be (T, H, W, 3) RGB or (T, H, W) grey, "
                              f"got {video.ndim} dimensions.")
@@ -122,6 +125,39 @@ def check_raw_video(video):
         return video
     raise TypeError(f"a video must be a path, a frame folder or a uint8 array, got "
                     f"{type(video).__name__}.")
+
+
+def _check_path(path):
+    """A regular file or a folder that can be read; anything else is a clear error.
+
+    FIFOs, sockets and devices are refused before anything opens them (opening a FIFO
+    blocks until a writer appears).
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise FileNotFoundError(
+            f"video file or frame folder {path!r} does not exist.") from None
+    except OSError as exc:  # a symlink loop, a name too long ...
+        raise ValueError(f"video path {path!r} cannot be read: {exc.strerror or exc}.") \
+            from exc
+    if stat.S_ISDIR(mode):
+        if not os.access(path, os.R_OK | os.X_OK):
+            raise PermissionError(f"frame folder {path!r} cannot be read (permission "
+                                  "denied).")
+        return path
+    if not stat.S_ISREG(mode):
+        kind = ("a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+                else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "special")
+        raise ValueError(f"video path {path!r} is {kind}, not a regular file or a folder; "
+                         "only video files and folders of frame images are read.")
+    try:
+        with open(path, "rb"):
+            pass
+    except PermissionError:
+        raise PermissionError(f"video file {path!r} cannot be read (permission "
+                              "denied).") from None
+    return path
 
 
 def file_identity(path):
@@ -164,14 +200,31 @@ def _open_capture(path):
     return cap
 
 
-def _decode_count(path):
+def _declared_count(cap):
+    """The frame count the container declares (0 when it declares none)."""
+    declared = cap.get(cv2.CAP_PROP_FRAME_COUNT)
+    return int(declared) if np.isfinite(declared) and declared > 0 else 0
+
+
+def _check_complete(path, key, declared, decoded):
+    """Warn (once per file) when decoding stopped before the declared count."""
+    if 0 < decoded < declared and key not in _WARNED_SHORT:
+        _WARNED_SHORT.add(key)
+        warnings.warn(f"{video_name(path)} declares {declared} frames but only {decoded} "
+                      f"could be decoded (a truncated or damaged file); its first "
+                      f"{decoded} frames are used.", RuntimeWarning, stacklevel=4)
+
+
+def _decode_count(path, key):
     cap = _open_capture(path)
     try:
+        declared = _declared_count(cap)
         n = 0
         while cap.grab():
             n += 1
     finally:
         cap.release()
+    _check_complete(path, key, declared, n)
     return n
 
 
@@ -207,7 +260,7 @@ def count_frames(video):
     key = file_identity(video)
     n = _COUNT_CACHE.get(key)
     if n is None:
-        n = _decode_count(video)
+        n = _decode_count(video, key)
         if n == 0:
             raise ValueError(f"{video_name(video)} has no decodable frames "
                              "(empty, truncated or corrupt).")
@@ -236,13 +289,14 @@ def _check_indices(video, indices, n_total):
 def _read_file_frames(path, wanted):
     """Decode sequentially, keeping only the frames in ``wanted`` (sorted, unique).
 
-    Returns the frames by index and, when decoding ran to the end of the file, the
-    number of frames decoded (else None).
+    Returns the frames by index, the number of frames decoded when decoding ran to the
+    end of the file (else None), and the count the container declares.
     """
     cap = _open_capture(path)
     frames = {}
     n_decoded = None
     try:
+        declared = _declared_count(cap)
         pos, last = 0, int(wanted[-1])
         wanted_set = set(int(i) for i in wanted)
         while pos <= last:
@@ -257,7 +311,7 @@ def _read_file_frames(path, wanted):
             pos += 1
     finally:
         cap.release()
-    return frames, n_decoded
+    return frames, n_decoded, declared
 
 
 def _read_folder_frames(folder, wanted):
@@ -330,11 +384,12 @@ def read_frames(video, indices=None):
     if os.path.isdir(video):
         by_index = _read_folder_frames(video, wanted)
     else:
-        by_index, n_decoded = _read_file_frames(video, wanted)
+        by_index, n_decoded, declared = _read_file_frames(video, wanted)
         if n_decoded is not None:  # the decoder reached the end of the file
             if n_decoded == 0:
                 raise ValueError(f"{video_name(video)} has no decodable frames "
                                  "(empty, truncated or corrupt).")
+            _check_complete(video, key, declared, n_decoded)
             _remember_count(key, n_decoded)
             _check_indices(video, indices, n_decoded)
         missing = [i for i in wanted if int(i) not in by_index]

@@ -43,7 +43,7 @@ def check_video(video):
     >>> check_video(np.zeros((2, 4, 4, 3)))
     Traceback (most recent call last):
     ...
-    ValueError: array video of shape (2, 4, 4, 3) must have dtype uint8, got float64.
+    ValueError: array video of shape (2, 4, 4, 3) must have dtype uint8, got float64: ...
     """
     if isinstance(video, Clip):
         check_raw_video(video.video)

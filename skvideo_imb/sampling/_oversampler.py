@@ -71,7 +71,8 @@ def _object_array(items):
 
 
 def _is_feature_array(x):
-    return isinstance(x, np.ndarray) and x.dtype.kind == "f"
+    """Per-frame features of one video: a float array (T, n_features)."""
+    return isinstance(x, np.ndarray) and x.dtype.kind == "f" and x.ndim == 2
 
 
 def _describe(x):
@@ -320,8 +321,10 @@ class SpatioTemporalOverSampler(BaseOverSampler):
             X = _object_array(X)
         if isinstance(X, np.ndarray) and X.dtype.kind == "f":
             if X.ndim != 3:
-                raise ValueError("a float array X must hold per-frame features of shape "
-                                 f"(n_videos, T, n_features), got shape {X.shape}.")
+                raise ValueError(
+                    f"X is a float array of shape {X.shape}: videos must be uint8 arrays "
+                    "(T, H, W[, 3]) of 0-255 pixel values, and per-frame features a float "
+                    "array (n_videos, T, n_features).")
             items, is_features = _check_feature_sequences(list(X)), True
         elif (isinstance(X, np.ndarray) and X.dtype == object and len(X)
               and any(_is_feature_array(x) for x in X)):

@@ -5,6 +5,8 @@ import pickle
 import subprocess
 import sys
 import textwrap
+import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -215,3 +217,141 @@ def test_two_processes_write_the_same_keys(fitted, videos, expected, tmp_path, t
     reader = twin(fitted, cache=str(cache))
     np.testing.assert_array_equal(reader.transform(videos), expected)
     assert (reader.cache_hits_, reader.cache_misses_) == (15, 0)
+
+
+# ---------------------------------------------------------------- damaged counts
+
+def _count_files(root):
+    return sorted(Path(root).rglob("*.count"))
+
+
+def test_a_damaged_frame_count_is_detected_warned_and_recomputed(fitted, tmp_path,
+                                                                 make_videos, twin):
+    from skvideo_imb.io import _reader
+    frames = make_videos(1, t=8, size=48, seed=6)[0]
+    path = write_video(tmp_path / "v.avi", frames, "MJPG")
+    featurizer = twin(fitted, cache=tmp_path / "cache")
+    clips = [Clip(path, n_frames=N_FRAMES, seed=k) for k in range(3)]
+    expected = featurizer.transform(clips)
+    (count_file,) = _count_files(tmp_path / "cache")
+    data = bytearray(count_file.read_bytes())
+    data[28] ^= 0x01                          # 8 frames become 9: a plausible count
+    count_file.write_bytes(bytes(data))
+    _reader._COUNT_CACHE.clear()               # a fresh process: only the disk knows
+    with pytest.warns(RuntimeWarning, match=r"1 corrupt feature-cache entries \(1 of them "
+                                            r"frame counts\)"):
+        again = featurizer.transform(clips)
+    np.testing.assert_array_equal(again, expected)
+    assert featurizer.cache_misses_ == 0       # the vectors themselves were fine
+    _reader._COUNT_CACHE.clear()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")          # rewritten: valid again
+        featurizer.transform(clips)
+
+
+# ---------------------------------------------------------------- failing writes
+
+def _failing_writes(monkeypatch, error):
+    from skvideo_imb.features import _cache
+    calls = []
+
+    def fail(path, data):
+        calls.append(path)
+        raise error
+    monkeypatch.setattr(_cache, "_atomic_write", fail)
+    return calls
+
+
+@pytest.mark.parametrize("error", [
+    OSError(28, "No space left on device"),
+    PermissionError(13, "Permission denied"),
+    OSError(30, "Read-only file system"),
+])
+def test_a_cache_that_cannot_be_written_still_gives_every_feature(
+        fitted, videos, expected, tmp_path, twin, monkeypatch, error):
+    featurizer = twin(fitted, cache=tmp_path / "cache")
+    calls = _failing_writes(monkeypatch, error)
+    with pytest.warns(RuntimeWarning) as record:
+        out = featurizer.transform(videos)
+    np.testing.assert_array_equal(out, expected)
+    messages = [str(w.message) for w in record if "could not be written" in str(w.message)]
+    assert len(messages) == 1                  # once per call
+    assert str(tmp_path / "cache") in messages[0] and error.strerror in messages[0]
+    assert len(calls) == 1                     # it stopped trying after the first failure
+
+
+def test_an_entry_that_is_a_folder_is_recomputed_and_the_write_degrades(
+        fitted, videos, expected, tmp_path, twin):
+    featurizer = twin(fitted, cache=tmp_path)
+    featurizer.transform(videos[:1])
+    entry = feature_files(tmp_path)[0]
+    entry.unlink()
+    entry.mkdir()                              # a folder where an entry should be
+    with pytest.warns(RuntimeWarning) as record:
+        out = featurizer.transform(videos[:1])
+    np.testing.assert_array_equal(out, expected[:1])
+    text = " ".join(str(w.message) for w in record)
+    assert "1 corrupt feature-cache entries" in text and "could not be written" in text
+
+
+def test_a_cache_path_that_cannot_be_a_folder_is_an_error_at_fit(videos, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    for path in (blocker, blocker / "below"):
+        with pytest.raises(ValueError, match="cache=.* (exists and is not a folder|cannot be "
+                                             "created as a folder)"):
+            InceptionFeaturizer(n_frames=2, weights=None, image_size=75,
+                                cache=str(path)).fit(videos[:1])
+
+
+def test_stale_temporary_files_are_removed_when_the_cache_opens(fitted, videos, tmp_path,
+                                                               twin):
+    from skvideo_imb.features import _cache
+    shard = tmp_path / "cache" / "counts" / "ab"
+    shard.mkdir(parents=True)
+    stale, fresh = shard / ".tmp-old.part", shard / ".tmp-new.part"
+    stale.write_bytes(b"x")
+    fresh.write_bytes(b"x")
+    two_hours_ago = time.time() - 7200
+    os.utime(stale, (two_hours_ago, two_hours_ago))
+    _cache._CLEANED.discard(str(tmp_path / "cache"))
+    twin(fitted, cache=tmp_path / "cache").transform(videos[:1])
+    assert not stale.exists() and fresh.exists()   # a writer may still own the fresh one
+
+
+KILLED_CHILD = textwrap.dedent("""
+    import os, pickle, signal, sys
+    import numpy as np
+    from skvideo_imb.features import _cache
+    real_replace, written = os.replace, []
+
+    def replace(src, dst):
+        real_replace(src, dst)
+        written.append(dst)
+        if len(written) == 5:                   # mid-transform, right after a write
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    _cache.os.replace = replace
+    featurizer = pickle.load(open(sys.argv[1], "rb"))
+    featurizer.transform(np.load(sys.argv[2]))
+""")
+
+
+@pytest.mark.slow
+def test_a_transform_killed_mid_way_resumes_to_the_clean_result(fitted, videos, expected,
+                                                               tmp_path, twin):
+    cache = tmp_path / "cache"
+    model_file, data_file = tmp_path / "featurizer.pkl", tmp_path / "X.npy"
+    model_file.write_bytes(pickle.dumps(twin(fitted, cache=str(cache))))
+    np.save(data_file, videos)
+    script = tmp_path / "child.py"
+    script.write_text(KILLED_CHILD)
+    child = subprocess.run([sys.executable, str(script), str(model_file), str(data_file)],
+                           env=dict(os.environ, OMP_NUM_THREADS="1"), capture_output=True,
+                           timeout=120)
+    assert child.returncode == -9, child.stderr
+    saved = len(feature_files(cache))
+    assert 0 < saved < 15                               # it died part-way
+    resumed = twin(fitted, cache=str(cache))
+    np.testing.assert_array_equal(resumed.transform(videos), expected)
+    assert (resumed.cache_hits_, resumed.cache_misses_) == (saved, 15 - saved)

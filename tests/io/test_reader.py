@@ -1,4 +1,5 @@
 import os
+import warnings
 from pathlib import Path
 
 import cv2
@@ -191,3 +192,80 @@ def test_reading_an_uncounted_file_decodes_it_once(avi_path, monkeypatch):
 def test_no_indices_is_an_error_for_every_form(avi_path, make):
     with pytest.raises(ValueError, match="no frame indices"):
         read_frames(make(avi_path), [])
+
+
+# ---------------------------------------------------------------- hostile paths
+
+FIFO_SCRIPT = """
+import sys
+from skvideo_imb.io import count_frames, read_frames
+for call in (lambda p: count_frames(p), lambda p: read_frames(p, [0])):
+    try:
+        call(sys.argv[1])
+    except ValueError as exc:
+        print(exc)
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_fifo_is_refused_without_opening_it(tmp_path):
+    import subprocess
+    import sys
+    fifo = tmp_path / "x.mp4"
+    os.mkfifo(fifo)
+    out = subprocess.run([sys.executable, "-c", FIFO_SCRIPT, str(fifo)], capture_output=True,
+                         text=True, timeout=60).stdout.splitlines()
+    assert len(out) == 2
+    assert all("x.mp4' is a FIFO, not a regular file or a folder" in line for line in out)
+
+
+def test_an_unreadable_file_is_a_permission_error(avi_path, monkeypatch):
+    if os.geteuid() == 0:  # root reads anything: make the open fail as it would
+        real_open = open
+
+        def denying_open(path, *args, **kwargs):
+            if os.fspath(path) == avi_path:
+                raise PermissionError(13, "Permission denied", path)
+            return real_open(path, *args, **kwargs)
+        monkeypatch.setattr(_reader, "open", denying_open, raising=False)
+    else:
+        os.chmod(avi_path, 0)
+    for call in (count_frames, read_frames):
+        with pytest.raises(PermissionError, match="gradient.avi' cannot be read"):
+            call(avi_path)
+
+
+def test_a_symlink_loop_is_a_clear_error(tmp_path):
+    loop = tmp_path / "loop.avi"
+    os.symlink(loop, loop)
+    with pytest.raises(ValueError, match="loop.avi' cannot be read"):
+        count_frames(str(loop))
+
+
+def test_a_truncated_file_warns_once_with_both_counts(tmp_path, video_frames):
+    path = write_video(tmp_path / "long.avi", np.concatenate([video_frames] * 3), "MJPG")
+    data = Path(path).read_bytes()
+    Path(path).write_bytes(data[: len(data) // 2])
+    with pytest.warns(RuntimeWarning, match=r"long.avi' declares 36 frames but only \d+ "
+                                            r"could be decoded") as record:
+        n = count_frames(path)
+    assert 0 < n < 36 and len(record) == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")       # the same file is not reported twice
+        assert read_frames(path).shape[0] == n
+
+
+def test_reading_to_the_end_also_checks_the_declared_count(tmp_path, video_frames):
+    path = write_video(tmp_path / "cut.avi", np.concatenate([video_frames] * 3), "MJPG")
+    data = Path(path).read_bytes()
+    Path(path).write_bytes(data[: len(data) // 2])
+    with pytest.warns(RuntimeWarning, match="cut.avi' declares 36 frames"):
+        with pytest.raises(ValueError, match="out of range"):
+            read_frames(path, [35])           # decodes to the end, learns the count
+
+
+def test_complete_files_do_not_warn(avi_path, mp4_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for path in (avi_path, mp4_path):
+            assert count_frames(path) == 12 and read_frames(path, [11]).shape[0] == 1

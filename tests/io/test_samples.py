@@ -57,7 +57,8 @@ def test_clips_are_samples_checked_through_their_video(avi_path, tmp_path):
 
 def test_bad_samples_are_named_by_position():
     good = np.zeros((3, 8, 8, 3), dtype=np.uint8)
-    with pytest.raises(ValueError, match=r"X\[2\]: array video of shape \(3, 8, 8\) must"):
+    with pytest.raises(ValueError, match=r"X\[2\]: array video of shape \(3, 8, 8\) must have "
+                       r"dtype uint8, got int16: videos must be uint8 arrays \(T, H, W\[, 3\]\)"):
         check_videos([good, good, np.zeros((3, 8, 8), dtype=np.int16)])
     with pytest.raises(TypeError, match=r"X\[1\]: a video must be"):
         check_videos([good, 3.5])

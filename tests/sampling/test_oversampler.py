@@ -534,3 +534,12 @@ def test_video_identity_is_content_for_arrays_and_absolute_path_for_files(monkey
     monkeypatch.chdir(os.path.dirname(os.path.abspath(__file__)))
     assert _video_digest("a.avi") == _video_digest(os.path.abspath("a.avi"))
     assert _video_digest("a.avi") != _video_digest("b.avi")
+
+
+@pytest.mark.parametrize("as_array", [True, False])
+def test_float_videos_are_told_to_be_uint8(as_array):
+    X = np.random.RandomState(0).rand(4, 6, 8, 8, 3)        # v / 255.0
+    X[1, 0, 0, 0, 0] = np.nan
+    y = [0, 0, 1, 1]
+    with pytest.raises(ValueError, match=r"videos must be uint8 arrays \(T, H, W\[, 3\]\)"):
+        SpatioTemporalOverSampler(n_frames=3).fit_resample(X if as_array else list(X), y)

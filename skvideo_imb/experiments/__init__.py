@@ -1,8 +1,12 @@
-"""The paper's experiment grid (Tables I/II and Figure 3) as a reusable function."""
+"""The paper's experiment grid (Tables I/II and Figure 3) as reusable functions."""
 
 from ._data import load_experiment_data
-from ._grid import ABLATIONS, PROFILES, ROWS, Row, build_row_pipeline, run_reproduction
+from ._grid import (ABLATIONS, PROFILES, ROWS, Row, build_ablation_pipeline,
+                    build_row_pipeline)
 from ._report import write_report
+from ._run import run_reproduction
+from ._summary import check_claims
 
-__all__ = ["ABLATIONS", "PROFILES", "ROWS", "Row", "build_row_pipeline",
-           "load_experiment_data", "run_reproduction", "write_report"]
+__all__ = ["ABLATIONS", "PROFILES", "ROWS", "Row", "build_ablation_pipeline",
+           "build_row_pipeline", "check_claims", "load_experiment_data", "run_reproduction",
+           "write_report"]

@@ -1,24 +1,22 @@
 """The rows of the paper's tables, each a pipeline built from our estimators."""
 
-import time
 from dataclasses import dataclass
 
 import numpy as np
 from imblearn.over_sampling import ADASYN, SMOTE, RandomOverSampler
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import accuracy_score, f1_score, log_loss
-from sklearn.model_selection import train_test_split
+from sklearn.metrics import accuracy_score, log_loss
 from sklearn.pipeline import make_pipeline as make_sk_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from skorch.callbacks import Callback
 
-from ..features import InceptionFeaturizer
 from ..models import PAPER_PARAMS, ResBiLSTMClassifier
 from ..pipeline import make_video_pipeline
 from ..sampling import SpatioTemporalOverSampler
 
-__all__ = ["ABLATIONS", "PROFILES", "ROWS", "Row", "build_row_pipeline", "run_reproduction"]
+__all__ = ["ABLATIONS", "PROFILES", "ROWS", "Row", "build_ablation_pipeline",
+           "build_row_pipeline"]
 
 PROFILES = {
     # Seconds: checks that every row runs and every file is written, not the science.
@@ -81,7 +79,7 @@ class Row:
     >>> Row("mine", sampler="smoot")
     Traceback (most recent call last):
     ...
-    ValueError: Row 'mine': unknown sampler 'smoot'; choose one of 'none', 'video', 'smote', 'adasyn', 'random'.
+    ValueError: Row 'mine': unknown sampler 'smoot'; choose one of 'none', 'video', ...
     """
 
     name: str
@@ -179,7 +177,7 @@ def _feature_sampler(kind, y, random_state):
 
 
 def _classifier(settings, architecture, class_weight, random_state, train_split="default",
-                verbose=0, log=None, callbacks=()):
+                verbose=0, log=None, callbacks=(), device="auto"):
     kwargs = {}
     callbacks = list(callbacks)
     if log is not None:
@@ -193,11 +191,11 @@ def _classifier(settings, architecture, class_weight, random_state, train_split=
         fc_size=settings["fc_size"], max_epochs=settings["max_epochs"], lr=settings["lr"],
         weight_decay=settings["weight_decay"], batch_size=settings["batch_size"],
         class_weight="balanced" if class_weight else None, random_state=random_state,
-        verbose=verbose, **architecture, **kwargs)
+        verbose=verbose, device=device, **architecture, **kwargs)
 
 
 def build_row_pipeline(row, featurizer, settings, y_train, random_state=0, verbose=0,
-                       log=None):
+                       log=None, device="auto"):
     """The pipeline of one report row, around an already fitted (frozen) featurizer.
 
     Parameters
@@ -215,10 +213,22 @@ def build_row_pipeline(row, featurizer, settings, y_train, random_state=0, verbo
         Verbosity of the classifier (skorch's epoch table).
     log : callable or None, default=None
         Receives a progress line every 10 epochs.
+    device : str, default="auto"
+        Where the classifier trains.
 
     Returns
     -------
     pipeline : imblearn.pipeline.Pipeline
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvideo_imb import InceptionFeaturizer
+    >>> from skvideo_imb.experiments import PROFILES, ROWS, build_row_pipeline
+    >>> featurizer = InceptionFeaturizer(n_frames=4, weights=None, image_size=75)
+    >>> pipe = build_row_pipeline(ROWS[4], featurizer, PROFILES["smoke"], np.array([0, 1]))
+    >>> [name for name, _ in pipe.steps]
+    ['spatiotemporaloversampler', 'frozenestimator', 'resbilstmclassifier']
     """
     frozen = FrozenEstimator(featurizer)
     n_frames = settings["n_frames"]
@@ -230,7 +240,7 @@ def build_row_pipeline(row, featurizer, settings, y_train, random_state=0, verbo
                                                  else None))
     architecture = {"lstm": _LSTM, "resbilstm": _RESBILSTM}[row.model]
     classifier = _classifier(settings, architecture, row.class_weight, random_state,
-                             verbose=verbose, log=log)
+                             verbose=verbose, log=log, device=device)
     if row.sampler == "none":
         sampler = None
     elif row.sampler == "video":
@@ -241,117 +251,49 @@ def build_row_pipeline(row, featurizer, settings, y_train, random_state=0, verbo
                                classifier=classifier)
 
 
-def _scores(y_true, y_pred, order_only_classes):
-    scores = {"accuracy": accuracy_score(y_true, y_pred),
-              "f1_macro": f1_score(y_true, y_pred, average="macro", zero_division=0),
-              "f1_weighted": f1_score(y_true, y_pred, average="weighted", zero_division=0)}
-    if len(order_only_classes):
-        # Macro F1 over the classes of the order-only pairs: a frame-only model can
-        # still get their majority partners right, so accuracy would hide that it
-        # never finds the minority partner; macro F1 weighs each class equally.
-        scores["f1_order_only"] = f1_score(y_true, y_pred, labels=order_only_classes,
-                                           average="macro", zero_division=0)
-    return scores
-
-
-def run_reproduction(data, *, profile="quick", weights=None, cache=None, rows=ROWS,
-                     ablations=True, random_state=0, device="auto", verbose=1, log=print):
-    """Fit every row of the paper's tables on one data set and score it on the test set.
+def build_ablation_pipeline(name, featurizer, settings, X_valid, y_valid, random_state=0,
+                            log=None, device="auto"):
+    """The pipeline of one Figure 3 model: video oversampling, class weighting, and
+    per-epoch ``valid_loss``/``valid_acc`` on held-out videos.
 
     Parameters
     ----------
-    data : dict
-        As returned by :func:`load_experiment_data`.
-    profile : {"quick", "paper", "smoke"} or dict, default="quick"
-        Sizes and optimiser settings (see :data:`PROFILES`).
-    weights : None, "DEFAULT" or str, default=None
-        Backbone weights, as for :class:`InceptionFeaturizer`.
-    cache : str or None, default=None
-        Feature cache directory shared by all rows.
-    rows : sequence of Row, default=ROWS
-    ablations : bool, default=True
-        Also fit the Figure 3 ablations and keep their per-epoch loss and accuracy on
-        20% of the training videos, held out before oversampling.
+    name : str
+        A key of :data:`ABLATIONS`.
+    featurizer : InceptionFeaturizer
+        Fitted; frozen in the pipeline.
+    settings : dict
+        A profile of :data:`PROFILES`.
+    X_valid : ndarray of shape (n_valid, n_frames * n_frame_features)
+        Features of videos held out *before* oversampling (their evenly spaced frames).
+    y_valid : array-like of shape (n_valid,)
     random_state : int, default=0
+    log : callable or None, default=None
+        Receives a progress line every 10 epochs.
     device : str, default="auto"
-    verbose : int, default=1
-        Show the featurizer's progress bar (frames/s) on standard error.
-    log : callable, default=print
-        Receives progress lines.
+        Where the classifier trains.
 
     Returns
     -------
-    results : dict
-        ``rows`` (list of dicts: name, scores, fit time, predictions, settings),
-        ``curves`` (ablation name -> per-epoch valid_loss / valid_acc), ``labels``,
-        ``y_test``, ``settings``.
+    pipeline : VideoPipeline
+        Its classifier's ``history_`` holds the curves after ``fit``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvideo_imb import InceptionFeaturizer
+    >>> from skvideo_imb.experiments import PROFILES, build_ablation_pipeline
+    >>> featurizer = InceptionFeaturizer(n_frames=4, weights=None, image_size=75)
+    >>> pipe = build_ablation_pipeline("BiLSTM", featurizer, PROFILES["smoke"],
+    ...                                np.zeros((2, 4 * 2048)), [0, 1])
+    >>> pipe[-1].bidirectional, pipe[-1].residual, pipe[-1].class_weight
+    (True, False, 'balanced')
     """
-    settings = dict(PROFILES[profile]) if isinstance(profile, str) else dict(profile)
-    featurizer = InceptionFeaturizer(
-        n_frames=settings["n_frames"], image_size=settings["image_size"], weights=weights,
-        batch_size=settings["featurizer_batch_size"], cache=cache, device=device,
-        verbose=verbose, random_state=random_state)
-    log(f"featurizer: fitting on {len(data['X_train'])} training videos")
-    start = time.perf_counter()
-    featurizer.fit(data["X_train"], data["y_train"])
-    featurizer_fit_time = time.perf_counter() - start
-    order_only = data.get("order_only_classes", [])
-    results = []
-    for i, row in enumerate(rows, 1):
-        log(f"[{i}/{len(rows)}] {row.name}")
-        pipe = build_row_pipeline(row, featurizer, settings, data["y_train"], random_state,
-                                  log=log)
-        start = time.perf_counter()
-        try:
-            pipe.fit(data["X_train"], data["y_train"])
-        except (ValueError, RuntimeError) as exc:
-            if row.sampler not in ("smote", "adasyn"):
-                raise
-            # Neighbour-based samplers can decline a data set: ADASYN when it would
-            # generate nothing (every minority sample's neighbours are of its own
-            # class), SMOTE when a class has a single training video.  Report it.
-            log(f"    {row.sampler.upper()} declined this data set: {exc}")
-            results.append({"name": row.name, "row": row.__dict__, "error": str(exc),
-                            "fit_time_s": time.perf_counter() - start})
-            continue
-        fit_time = time.perf_counter() - start
-        y_pred = pipe.predict(data["X_test"])
-        scores = _scores(data["y_test"], y_pred, order_only)
-        log("    " + "  ".join(f"{k}={v:.3f}" for k, v in scores.items())
-            + f"  fit={fit_time:.1f}s  cache hits/misses="
-            f"{featurizer.cache_hits_}/{featurizer.cache_misses_}")
-        results.append({"name": row.name, "row": row.__dict__, **scores,
-                        "fit_time_s": fit_time, "y_pred": list(map(str, y_pred)),
-                        "pipeline": repr(pipe)})
-    curves = {}
-    if ablations:
-        # Hold out 20% of the training *videos* before any oversampling (see
-        # _HeldOutScores); the test set stays untouched for the table.
-        y_train = np.asarray(data["y_train"])
-        stratify = y_train if np.unique(y_train, return_counts=True)[1].min() >= 2 else None
-        fit_idx, valid_idx = train_test_split(np.arange(len(y_train)), test_size=0.2,
-                                              stratify=stratify, random_state=random_state)
-        X_fit = [data["X_train"][i] for i in fit_idx]
-        held_out = _HeldOutScores(featurizer.transform([data["X_train"][i] for i in valid_idx]),
-                                  y_train[valid_idx])
-        for name, architecture in ABLATIONS.items():
-            log(f"[ablation] {name}: video oversampling + class weighting, validation on "
-                f"{len(valid_idx)} held-out training videos")
-            classifier = _classifier(settings, architecture, True, random_state,
-                                     train_split=None, log=log,
-                                     callbacks=[("held_out", held_out)])
-            pipe = make_video_pipeline(
-                SpatioTemporalOverSampler(n_frames=settings["n_frames"],
-                                          random_state=random_state),
-                n_frames=settings["n_frames"], featurizer=FrozenEstimator(featurizer),
-                classifier=classifier)
-            pipe.fit(X_fit, y_train[fit_idx])
-            history = pipe[-1].history
-            curves[name] = {"valid_loss": history[:, "valid_loss"],
-                            "valid_acc": history[:, "valid_acc"],
-                            "train_loss": history[:, "train_loss"]}
-    return {"rows": results, "curves": curves, "settings": settings,
-            "featurizer_fit_time_s": featurizer_fit_time,
-            "labels": sorted(map(str, np.unique(np.concatenate([data["y_train"],
-                                                                data["y_test"]])))),
-            "y_test": list(map(str, data["y_test"]))}
+    held_out = _HeldOutScores(X_valid, np.asarray(y_valid))
+    classifier = _classifier(settings, ABLATIONS[name], True, random_state,
+                             train_split=None, log=log, callbacks=[("held_out", held_out)],
+                             device=device)
+    sampler = SpatioTemporalOverSampler(n_frames=settings["n_frames"],
+                                        random_state=random_state)
+    return make_video_pipeline(sampler, n_frames=settings["n_frames"],
+                               featurizer=FrozenEstimator(featurizer), classifier=classifier)

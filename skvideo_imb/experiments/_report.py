@@ -9,13 +9,17 @@ import numpy as np
 from matplotlib.figure import Figure
 from sklearn.metrics import ConfusionMatrixDisplay
 
-__all__ = ["check_claims", "format_markdown", "package_versions", "write_report"]
+from ._summary import METRICS, check_claims
 
-_COLUMNS = [("accuracy", "Acc"), ("f1_macro", "F1 (macro)"),
-            ("f1_weighted", "Weighted F1"), ("f1_order_only", "F1 (order-only classes)"),
-            ("fit_time_s", "Fit time (s)")]
+__all__ = ["format_claims", "format_markdown", "package_versions", "write_report"]
+
+_TITLES = {"accuracy": "Acc", "f1_macro": "F1 (macro)", "f1_weighted": "Weighted F1",
+           "f1_order_only": "F1 (order-only classes)", "fit_time_s": "Fit time (s)"}
 _PACKAGES = ("skvideo-imb", "numpy", "scikit-learn", "imbalanced-learn", "torch",
              "torchvision", "skorch", "opencv-python")
+
+# Figures are made with matplotlib's object-oriented API and saved by their own canvas:
+# no pyplot, so writing a report never changes the process's matplotlib backend.
 
 
 def package_versions():
@@ -30,87 +34,103 @@ def package_versions():
 
 
 def _columns(rows):
-    scored = [r for r in rows if "error" not in r]
-    return [(key, title) for key, title in _COLUMNS if all(key in r for r in scored)]
+    return [key for key in METRICS if any(key in r for r in rows)]
 
 
-def _cell(row, key):
+def _cell(row, key, n_seeds):
     if key not in row:
         return "n/a"
-    return f"{row[key]:.1f}" if key == "fit_time_s" else f"{row[key]:.3f}"
+    digits = 1 if key == "fit_time_s" else 3
+    stats = row[key]
+    if n_seeds < 2:
+        return f"{stats['mean']:.{digits}f}"
+    return f"{stats['mean']:.{digits}f} ± {stats['std']:.{digits}f}"
 
 
-def format_markdown(rows):
-    """The results as a Markdown table in the paper's layout (one row per model)."""
+def format_markdown(rows, n_seeds):
+    """The summary rows as a Markdown table in the paper's layout (one row per model).
+
+    With two or more seeds each cell is ``mean ± sd`` over the seeds; a row that a
+    sampler declined on some seeds is marked and averaged over the seeds it ran on.
+    """
     columns = _columns(rows)
-    lines = ["| Model | " + " | ".join(t for _, t in columns) + " |",
+    lines = ["| Model | " + " | ".join(_TITLES[k] for k in columns) + " |",
              "|---|" + "---:|" * len(columns)]
     notes = []
     for r in rows:
         name = r["name"]
-        if "error" in r:
-            notes.append(f"{name}: {r['error']}")
+        if r["errors"]:
+            seeds = ", ".join(str(s) for s in sorted(r["errors"]))
+            first = next(iter(r["errors"].values()))
+            ran = (f"on {len(r['seeds'])} of {len(r['seeds']) + len(r['errors'])} seeds"
+                   if r["seeds"] else "on no seed")
+            notes.append(f"{name}: ran {ran}; declined on seed(s) {seeds}: {first}")
             name += " *"
-        lines.append(f"| {name} | " + " | ".join(_cell(r, k) for k, _ in columns) + " |")
+        lines.append(f"| {name} | " + " | ".join(_cell(r, k, n_seeds) for k in columns)
+                     + " |")
     if notes:
-        lines += [""] + [f"\\* did not run: {note}" for note in notes]
+        lines += [""] + [f"\\* {note}" for note in notes]
     return "\n".join(lines)
 
 
-def check_claims(rows):
-    """Compare rows the way the paper does; each claim is measured, not assumed.
-
-    Returns a list of dicts with ``claim``, ``holds`` (bool) and the numbers compared.
-    """
-    by_name = {r["name"]: r for r in rows if "error" not in r}
-    claims = []
-
-    def compare(claim, better, worse, key):
-        if better in by_name and worse in by_name:
-            a, b = by_name[better][key], by_name[worse][key]
-            claims.append({"claim": claim, "holds": bool(a > b), "metric": key,
-                           "better": better, "better_value": a,
-                           "worse": worse, "worse_value": b})
-
-    compare("video oversampling raises macro F1 (CNN-LSTM)",
-            "CNN-LSTM + video oversampling", "CNN-LSTM", "f1_macro")
-    compare("video oversampling raises macro F1 (CNN-LSTM + class weighting)",
-            "CNN-LSTM + video oversampling + class weighting",
-            "CNN-LSTM + class weighting", "f1_macro")
-    frames = "Spatial CNN (mean-pooled frames + logistic regression)"
-    if frames in by_name and "f1_order_only" in by_name[frames]:
-        for r in rows:
-            if r["name"].startswith("CNN-ResBiLSTM + video"):
-                compare(f"{r['name']} beats the frame-only baseline on order-only classes",
-                        r["name"], frames, "f1_order_only")
-    return claims
+def format_claims(claims):
+    """One line per claim: whether it holds, in how many seeds, and by how much."""
+    lines = []
+    for c in claims:
+        margin = f" by more than {c['margin']}" if c["margin"] else ""
+        lines.append(
+            f"- {'holds' if c['holds'] else 'does NOT hold'}: {c['claim']} — "
+            f"{c['metric']} higher{margin} in {c['n_above']} of {c['n_seeds']} seeds "
+            f"(lower in {c['n_below']}), mean difference "
+            f"{c['mean_difference']:+.3f} ± {c['std_difference']:.3f}")
+    return "\n".join(lines)
 
 
-# Figures are made with matplotlib's object-oriented API and saved by their own canvas:
-# no pyplot, so writing a report never changes the process's matplotlib backend.
-
-def _plot_curves(curves, path):
+def _plot_curves(curves, n_seeds, path):
     fig = Figure(figsize=(10, 4))
     ax_loss, ax_acc = fig.subplots(1, 2)
     for name, curve in curves.items():
-        epochs = np.arange(1, len(curve["valid_loss"]) + 1)
-        ax_loss.plot(epochs, curve["valid_loss"], label=name)
-        ax_acc.plot(epochs, curve["valid_acc"], label=name)
-    ax_loss.set(xlabel="epoch", ylabel="validation loss", title="Validation loss")
-    ax_acc.set(xlabel="epoch", ylabel="validation accuracy", title="Validation accuracy")
+        for ax, key in ((ax_loss, "valid_loss"), (ax_acc, "valid_acc")):
+            mean, std = np.asarray(curve[key]["mean"]), np.asarray(curve[key]["std"])
+            epochs = np.arange(1, len(mean) + 1)
+            line, = ax.plot(epochs, mean, label=name)
+            if n_seeds > 1:
+                ax.fill_between(epochs, mean - std, mean + std, color=line.get_color(),
+                                alpha=0.15, linewidth=0)
+    band = f" (mean ± sd over {n_seeds} seeds)" if n_seeds > 1 else ""
+    ax_loss.set(xlabel="epoch", ylabel="validation loss", title="Validation loss" + band)
+    ax_acc.set(xlabel="epoch", ylabel="validation accuracy",
+               title="Validation accuracy" + band)
     ax_acc.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=100)
 
 
-def _plot_confusion(row, y_test, labels, path):
+def _plot_confusion(name, y_test, y_pred, labels, n_seeds, path):
     fig = Figure(figsize=(6, 5.5))
     ax = fig.subplots()
-    ConfusionMatrixDisplay.from_predictions(y_test, row["y_pred"], labels=labels, ax=ax,
+    ConfusionMatrixDisplay.from_predictions(y_test, y_pred, labels=labels, ax=ax,
                                             xticks_rotation=45, colorbar=False)
-    ax.set_title(f"Best row: {row['name']}", fontsize=9)
+    pooled = f", test videos of {n_seeds} seeds pooled" if n_seeds > 1 else ""
+    ax.set_title(f"Best row: {name}{pooled}", fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
+
+
+def _write_csv(rows, path):
+    columns = _columns(rows)
+    with open(path, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["model", "n_seeds"]
+                        + [f"{k}_{s}" for k in columns for s in ("mean", "std")]
+                        + ["error"])
+        for r in rows:
+            cells = []
+            for k in columns:
+                cells += ([f"{r[k]['mean']:.6f}", f"{r[k]['std']:.6f}"] if k in r
+                          else ["", ""])
+            error = "; ".join(f"seed {s}: {e}" for s, e in sorted(r["errors"].items()))
+            writer.writerow([r["name"], len(r["seeds"])] + cells + [error])
 
 
 def write_report(results, out, *, run_info):
@@ -123,7 +143,7 @@ def write_report(results, out, *, run_info):
     out : pathlib.Path
         Output folder (created).
     run_info : dict
-        Command-line settings, seeds, data description; stored in ``run.json``.
+        Command-line settings and data description; stored in ``run.json``.
 
     Returns
     -------
@@ -133,43 +153,51 @@ def write_report(results, out, *, run_info):
     Examples
     --------
     >>> import pathlib, tempfile
-    >>> from skvideo_imb.experiments import write_report
-    >>> row = {"name": "CNN-LSTM", "accuracy": 0.5, "f1_macro": 0.33, "f1_weighted": 0.33,
-    ...        "fit_time_s": 1.0, "y_pred": ["a", "a"]}
-    >>> results = {"rows": [row], "curves": {}, "settings": {}, "labels": ["a", "b"],
-    ...            "y_test": ["a", "b"], "featurizer_fit_time_s": 0.0}
+    >>> from skvideo_imb.experiments import ROWS, run_reproduction, write_report
+    >>> results = run_reproduction(seeds=[0, 1], profile="smoke", rows=ROWS[:1],
+    ...                            ablations=False, verbose=0, log=lambda line: None)
     >>> paths = write_report(results, pathlib.Path(tempfile.mkdtemp()), run_info={})
     >>> sorted(paths)
     ['confusion', 'csv', 'json', 'markdown']
+    >>> "±" in paths["markdown"].read_text()
+    True
     """
     out.mkdir(parents=True, exist_ok=True)
-    rows = results["rows"]
-    columns = _columns(rows)
+    rows, runs, n_seeds = results["rows"], results["runs"], len(results["runs"])
     paths = {"csv": out / "results.csv", "markdown": out / "results.md",
              "json": out / "run.json", "confusion": out / "confusion_matrix.png"}
-    with open(paths["csv"], "w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["model"] + [k for k, _ in columns] + ["error"])
-        for r in rows:
-            writer.writerow([r["name"]] + [f"{r[k]:.6f}" if k in r else ""
-                                           for k, _ in columns] + [r.get("error", "")])
-    claims = check_claims(rows)
-    table = format_markdown(rows)
-    claim_lines = [f"- {'holds' if c['holds'] else 'does NOT hold'}: {c['claim']} "
-                   f"({c['metric']} {c['better_value']:.3f} vs {c['worse_value']:.3f})"
-                   for c in claims]
-    paths["markdown"].write_text(table + "\n\nClaims, as measured:\n\n"
-                                 + "\n".join(claim_lines) + "\n")
-    best = max((r for r in rows if "error" not in r), key=lambda r: r["f1_macro"])
-    _plot_confusion(best, results["y_test"], results["labels"], paths["confusion"])
+    _write_csv(rows, paths["csv"])
+    claims = check_claims(runs)
+    seeds = ", ".join(map(str, results["seeds"]))
+    paths["markdown"].write_text(
+        f"Seeds: {seeds} ({'mean ± sd over the seeds' if n_seeds > 1 else 'one run'}).\n\n"
+        + format_markdown(rows, n_seeds) + "\n\nClaims, as measured (decided per seed):\n\n"
+        + format_claims(claims) + "\n")
+    scored = [r for r in rows if "f1_macro" in r]
+    best = max(scored, key=lambda r: r["f1_macro"]["mean"])
+    pairs = [(y, p) for run in runs for r in run["rows"] if r["name"] == best["name"]
+             and "y_pred" in r for y, p in zip(run["y_test"], r["y_pred"])]
+    _plot_confusion(best["name"], [y for y, _ in pairs], [p for _, p in pairs],
+                    results["labels"], n_seeds, paths["confusion"])
     if results["curves"]:
         paths["curves"] = out / "validation_curves.png"
-        _plot_curves(results["curves"], paths["curves"])
-    record = {**run_info, "settings": results["settings"], "versions": package_versions(),
-              "featurizer_fit_time_s": results["featurizer_fit_time_s"],
-              "labels": results["labels"], "y_test": results["y_test"],
-              "rows": rows, "claims": claims,
-              "curves": {k: {m: list(map(float, v)) for m, v in c.items()}
-                         for k, c in results["curves"].items()}}
+        _plot_curves(results["curves"], n_seeds, paths["curves"])
+    record = {**run_info, "seeds": results["seeds"], "settings": results["settings"],
+              "versions": package_versions(), "labels": results["labels"],
+              "summary": rows, "claims": claims, "curves": results["curves"],
+              "runs": _plain(runs)}
     paths["json"].write_text(json.dumps(record, indent=2, default=str))
     return paths
+
+
+def _plain(value):
+    """``value`` with numpy arrays and scalars turned into lists and floats, for JSON."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value

@@ -117,6 +117,10 @@ class ResBiLSTMClassifier(NeuralNetClassifier):
         Dropout rate before the output layer.
     lstm_dropout : float, default=0.2
         Dropout rate on every LSTM layer's output (rate not stated in the paper).
+    readout : {"ends", "last", "mean"}, default="ends"
+        Which summary of the top layer's sequence the dense layers see (see
+        :class:`~skvideo_imb.models.ResBiLSTM`): each direction's final state (the
+        paper's Keras readout, the default), the last time step, or the mean over time.
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes in the cross-entropy loss, with scikit-learn's meaning
         (:func:`sklearn.utils.class_weight.compute_class_weight`); dict keys are the
@@ -259,6 +263,7 @@ class ResBiLSTMClassifier(NeuralNetClassifier):
         "fc_size": [Interval(Integral, 1, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="both")],
         "lstm_dropout": [Interval(Real, 0, 1, closed="both")],
+        "readout": [StrOptions(set(ResBiLSTM.READOUTS))],
         "class_weight": [StrOptions({"balanced"}), dict, None],
         "weight_decay": [Interval(Real, 0, None, closed="left"), None],
         "precision": [StrOptions(set(_runtime.PRECISIONS))],
@@ -279,6 +284,7 @@ class ResBiLSTMClassifier(NeuralNetClassifier):
         fc_size=1024,
         dropout=0.5,
         lstm_dropout=0.2,
+        readout="ends",
         class_weight=None,
         weight_decay=3e-4,
         precision="auto",
@@ -311,6 +317,7 @@ class ResBiLSTMClassifier(NeuralNetClassifier):
         self.fc_size = fc_size
         self.dropout = dropout
         self.lstm_dropout = lstm_dropout
+        self.readout = readout
         self.class_weight = class_weight
         self.weight_decay = weight_decay
         self.precision = precision
@@ -492,6 +499,11 @@ class ResBiLSTMClassifier(NeuralNetClassifier):
             if labels is not None and not len(labels):
                 raise ValueError("classes must list at least one label, got an empty list.")
             self.label_encoder_ = LabelEncoder().fit(y if labels is None else labels)
+            if len(self.label_encoder_.classes_) < 2:
+                raise ValueError(
+                    f"{type(self).__name__} needs samples of at least 2 classes, but the "
+                    f"data contains only one class: {self.label_encoder_.classes_[0].item()!r}. "
+                    "Pass classes=[...] to declare the others.")
         if reset:
             self.class_weight_ = None if self.class_weight is None else compute_class_weight(
                 self.class_weight, classes=self.classes_, y=y)
@@ -555,6 +567,7 @@ class ResBiLSTMClassifier(NeuralNetClassifier):
             "fc_size": self.fc_size,
             "dropout": self.dropout,
             "lstm_dropout": self.lstm_dropout,
+            "readout": self.readout,
         }
         kwargs.update(self.get_params_for("module"))
         missing = [name for name in ("input_size", "n_classes") if kwargs[name] is None]

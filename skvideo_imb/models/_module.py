@@ -1,5 +1,6 @@
 """The residual bidirectional LSTM of Pouyanfar, Chen and Shyu (IRI 2018) as a torch module."""
 
+import torch
 from torch import nn
 from torch.nn import functional as F
 
@@ -7,7 +8,7 @@ __all__ = ["ResBiLSTM"]
 
 
 class ResBiLSTM(nn.Module):
-    """Residual (bi)directional LSTM stack, last time step, batch norm and two dense layers.
+    """Residual (bi)directional LSTM stack, a readout, batch norm and two dense layers.
 
     The temporal model of the paper: ``num_layers`` LSTM layers, each followed by dropout
     and (when ``residual``) a shortcut that adds the layer's input to its output, so that
@@ -15,8 +16,9 @@ class ResBiLSTM(nn.Module):
     ``s_l`` is the identity whenever input and output widths agree (every layer after the
     first, and the first one too when ``input_size`` equals the output width, e.g.
     2 × 1024 = 2048 for InceptionV3 features) and a learned linear projection otherwise.
-    The output of the last time step is batch-normalised and goes through a dense layer
-    with ReLU, dropout and the output layer, which returns logits.
+    A *readout* turns the top layer's sequence into one vector (see ``readout``), which is
+    batch-normalised and goes through a dense layer with ReLU, dropout and the output
+    layer, which returns logits.
 
     ``bidirectional`` and ``residual`` switch off the two ingredients, giving the paper's
     ablations (LSTM, ResLSTM, BiLSTM); ``num_layers=1, bidirectional=False,
@@ -43,6 +45,18 @@ class ResBiLSTM(nn.Module):
     lstm_dropout : float, default=0.2
         Dropout rate on the output of every LSTM layer (the paper applies dropout there
         but does not state the rate).
+    readout : {"ends", "last", "mean"}, default="ends"
+        How the top layer's sequence ``H`` (batch, time, width) becomes one vector:
+
+        - ``"ends"``: each direction's final state, the forward half at the last step
+          and the backward half at the first step.  Both halves have read the whole
+          sequence.  This is what the paper's Keras model returns from its last
+          ``Bidirectional(LSTM(..., return_sequences=False))`` layer, and the default.
+        - ``"last"``: ``H[:, -1]``, the last time step.  For a bidirectional layer its
+          backward half has read only the final frame of the layer below.
+        - ``"mean"``: the mean over time steps.
+
+        For a one-direction stack ``"ends"`` and ``"last"`` are the same.
 
     Attributes
     ----------
@@ -52,7 +66,7 @@ class ResBiLSTM(nn.Module):
         Per layer, :class:`torch.nn.Identity` or a bias-free :class:`torch.nn.Linear`
         projection; empty when ``residual=False``.
     norm : torch.nn.BatchNorm1d
-        Batch normalisation of the last time step.
+        Batch normalisation of the readout.
     fc : torch.nn.Linear
         Hidden dense layer (followed by ReLU and dropout).
     out : torch.nn.Linear
@@ -60,9 +74,8 @@ class ResBiLSTM(nn.Module):
 
     Notes
     -----
-    The last time step is ``h_L[:, -1]``: for a bidirectional stack its backward half has
-    only read the final frame of the layer below, as in the paper's "last element"
-    readout; the forward half summarises the whole sequence.
+    With residual shortcuts the readout reads the sum ``h_L`` of the top layer's output
+    and its shortcut, at the positions above.
 
     A training batch of a single sample is normalised with the running statistics
     (batch statistics of one sample are undefined) and does not update them.
@@ -83,10 +96,16 @@ class ResBiLSTM(nn.Module):
     torch.Size([2, 7, 8])
     """
 
+    READOUTS = ("ends", "last", "mean")
+
     def __init__(self, input_size, n_classes, hidden_size=1024, num_layers=2,
                  bidirectional=True, residual=True, fc_size=1024, dropout=0.5,
-                 lstm_dropout=0.2):
+                 lstm_dropout=0.2, readout="ends"):
         super().__init__()
+        if readout not in self.READOUTS:
+            raise ValueError(f"readout must be one of {', '.join(map(repr, self.READOUTS))}, "
+                             f"got {readout!r}.")
+        self.readout = readout
         self.input_size = int(input_size)
         self.n_classes = int(n_classes)
         self.hidden_size = int(hidden_size)
@@ -133,10 +152,26 @@ class ResBiLSTM(nn.Module):
             H = self.shortcuts[i](H) + Y if self.residual else Y
         return H
 
+    def read(self, H):
+        """The readout of a top-layer sequence ``H`` (n, T, output_width): (n, output_width).
+
+        Parameters
+        ----------
+        H : torch.Tensor of shape (n_samples, n_frames, output_width)
+
+        Returns
+        -------
+        Z : torch.Tensor of shape (n_samples, output_width)
+        """
+        if self.readout == "mean":
+            return H.mean(dim=1)
+        if self.readout == "ends" and self.bidirectional:
+            return torch.cat([H[:, -1, :self.hidden_size], H[:, 0, self.hidden_size:]], dim=1)
+        return H[:, -1]
+
     def forward(self, X):
         """Return class logits of shape (n_samples, n_classes) for X (n, T, input_size)."""
-        last = self.encode(X)[:, -1]
-        Z = F.relu(self.fc(self._normalise(last)))
+        Z = F.relu(self.fc(self._normalise(self.read(self.encode(X)))))
         return self.out(self.dropout(Z))
 
     def _normalise(self, Z):

@@ -20,7 +20,7 @@ from .conftest import blobs, order_toy
 
 OWN_PARAMS = {
     "n_frames": None, "hidden_size": 1024, "num_layers": 2, "bidirectional": True,
-    "residual": True, "fc_size": 1024, "dropout": 0.5, "lstm_dropout": 0.2,
+    "residual": True, "fc_size": 1024, "dropout": 0.5, "lstm_dropout": 0.2, "readout": "ends",
     "class_weight": None, "weight_decay": 3e-4, "precision": "auto",
     "early_stopping": False, "validation_fraction": 0.1, "patience": 10,
     "random_state": None, "device": "auto", "lr": 1e-3, "max_epochs": 30,
@@ -421,3 +421,47 @@ def test_warm_start_after_initialize_and_load(fitted, blob_data, tmp_path):
     resumed.fit(X, y)
     assert len(resumed.history) == 1
     np.testing.assert_array_equal(resumed.classes_, [0, 1, 2])
+
+
+@pytest.mark.parametrize("readout", ["ends", "last", "mean"])
+def test_readouts_reach_the_module_and_learn_temporal_order(readout):
+    X, y = order_toy(160, seed=0)
+    X_test, y_test = order_toy(100, seed=1)
+    clf = tiny(max_epochs=10, lr=1e-2, readout=readout).fit(X, y)
+    assert clf.module_.readout == readout
+    assert clf.score(X_test, y_test) > 0.8
+
+
+def test_ends_readout_sees_the_first_frame_in_a_one_layer_bilstm():
+    """The classifier's output depends on frame 0 through the backward final state."""
+    X, y = order_toy(40, seed=0)
+    probe = X[:4].copy()
+    moved = probe.copy()
+    moved[:, 0] += 3.0
+    shapes = {}
+    for readout in ("ends", "last"):
+        clf = tiny(max_epochs=1, readout=readout, num_layers=1, residual=False,
+                   device="cpu").fit(X, y)
+        module = clf.module_.eval()
+        with torch.no_grad():
+            H = module.encode(torch.as_tensor(probe, dtype=torch.float32))
+            H_moved = module.encode(torch.as_tensor(moved, dtype=torch.float32))
+            backward = module.read(H)[:, 8:], module.read(H_moved)[:, 8:]
+        shapes[readout] = module.read(H).shape
+        changed = not torch.allclose(*backward)
+        assert changed == (readout == "ends"), readout
+    assert shapes == {"ends": (4, 16), "last": (4, 16)}
+
+
+def test_unknown_readout_is_rejected_at_fit():
+    with pytest.raises(ValueError, match="readout"):
+        tiny(readout="first").fit(*blobs(12))
+
+
+def test_one_class_is_an_error_as_in_scikit_learn():
+    X, _ = blobs(12)
+    with pytest.raises(ValueError, match="at least 2 classes.*only one class: 'a'"):
+        tiny().fit(X, ["a"] * 12)
+    # declared classes make a one-class batch legitimate (partial_fit)
+    clf = tiny(max_epochs=1).partial_fit(X, ["a"] * 12, classes=["a", "b"])
+    assert clf.predict_proba(X).shape == (12, 2)

@@ -130,3 +130,53 @@ def test_single_sample_training_batch_uses_running_statistics():
     out = net(torch.randn(1, 4, 3))
     assert out.shape == (1, 2)
     torch.testing.assert_close(net.norm.running_mean, torch.zeros(8))
+
+
+# ---------------------------------------------------------------- readouts
+
+def _readouts(X, **kwargs):
+    torch.manual_seed(0)
+    net = ResBiLSTM(input_size=3, n_classes=2, hidden_size=4, residual=False, **kwargs).eval()
+    H = net.encode(X)
+    out = {}
+    for readout in ResBiLSTM.READOUTS:
+        net.readout = readout
+        out[readout] = net.read(H)
+    return H, out
+
+
+@pytest.mark.parametrize("num_layers", [1, 2])
+def test_readout_shapes_and_definitions(num_layers):
+    X = torch.randn(2, 6, 3)
+    H, out = _readouts(X, num_layers=num_layers)
+    assert all(Z.shape == (2, 8) for Z in out.values())
+    torch.testing.assert_close(out["last"], H[:, -1])
+    torch.testing.assert_close(out["mean"], H.mean(dim=1))
+    torch.testing.assert_close(out["ends"], torch.cat([H[:, -1, :4], H[:, 0, 4:]], dim=1))
+
+
+def test_ends_backward_half_reads_every_frame_last_does_not():
+    """One bidirectional layer: change frame 0 only."""
+    X = torch.randn(2, 6, 3)
+    X_first = X.clone()
+    X_first[:, 0] += 1.0
+    _, out = _readouts(X, num_layers=1)
+    _, out_first = _readouts(X_first, num_layers=1)
+    # the backward direction's final state (ends) has read frame 0 ...
+    assert not torch.allclose(out["ends"][:, 4:], out_first["ends"][:, 4:])
+    # ... the backward half at the last step (last) has read only the final frame
+    torch.testing.assert_close(out["last"][:, 4:], out_first["last"][:, 4:])
+    # the forward halves of both readouts have read everything
+    assert not torch.allclose(out["last"][:, :4], out_first["last"][:, :4])
+
+
+def test_ends_equals_last_in_one_direction():
+    X = torch.randn(2, 6, 3)
+    _, out = _readouts(X, bidirectional=False)
+    torch.testing.assert_close(out["ends"], out["last"])
+    assert out["ends"].shape == (2, 4)
+
+
+def test_unknown_readout_is_an_error():
+    with pytest.raises(ValueError, match="readout must be one of 'ends', 'last', 'mean'"):
+        ResBiLSTM(input_size=3, n_classes=2, readout="first")

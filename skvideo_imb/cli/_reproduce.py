@@ -1,6 +1,5 @@
-"""``skvideo-imb``: the command line (``skvideo-imb reproduce``)."""
+"""``skvideo-imb reproduce``: the paper's experiment grid and its report."""
 
-import argparse
 import os
 import sys
 import time
@@ -8,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["main"]
+__all__ = ["add_parser", "run"]
 
 
 def _weights(value, data):
@@ -17,11 +16,15 @@ def _weights(value, data):
     return None if value.lower() == "none" else value
 
 
-def _parser():
-    parser = argparse.ArgumentParser(
-        prog="skvideo-imb",
-        description="Imbalanced video classification as a scikit-learn problem.")
-    sub = parser.add_subparsers(dest="command", required=True)
+def _devices_used(results):
+    """Where the featurizers and the classifiers of the run actually ran."""
+    runs = results["runs"]
+    return {"featurizer": sorted({run["featurizer_device"] for run in runs}),
+            "classifier": sorted({r["device"] for run in runs for r in run["rows"]
+                                  if "device" in r})}
+
+
+def add_parser(sub):
     rep = sub.add_parser(
         "reproduce", help="run the paper's experiment grid and write its tables",
         description="Fit the paper's Table I/II rows (CNN-LSTM with and without class "
@@ -39,60 +42,51 @@ def _parser():
                      "'none', 'DEFAULT', or a local state-dict file")
     rep.add_argument("--cache", default=None,
                      help="feature cache folder (default: OUT/feature_cache)")
-    rep.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"],
-                     help="where the CNN and the LSTMs run (auto: CUDA when present)")
-    rep.add_argument("--seed", type=int, default=0, help="seed of data, sampling and models")
+    rep.add_argument("--device", default="auto",
+                     help="where the CNN and the LSTMs run: auto (CUDA when present), cpu, "
+                     "cuda or cuda:N")
+    rep.add_argument("--seed", type=int, default=0,
+                     help="first seed (default 0); the seeds are SEED .. SEED+N-1")
+    rep.add_argument("--seeds", type=int, default=3, metavar="N",
+                     help="repeat every row over N seeds (data split, sampling, "
+                     "initialisation) and report mean ± sd (default 3)")
     rep.add_argument("--no-ablations", action="store_true",
                      help="skip the Figure 3 ablation curves")
-    return parser
+    rep.set_defaults(run=run)
 
 
-def main(argv=None):
-    """Entry point of the ``skvideo-imb`` console script.
+def run(args, parser, argv=None):
+    from ..experiments import load_experiment_data, run_reproduction, write_report
 
-    Parameters
-    ----------
-    argv : list of str, default=None
-        Arguments (``sys.argv[1:]`` when None).
-
-    Returns
-    -------
-    status : int
-        0 on success.
-
-    Examples
-    --------
-    >>> from skvideo_imb.cli import main
-    >>> main(["--help"])  # doctest: +SKIP
-    """
-    parser = _parser()
-    args = parser.parse_args(argv)
-    from .experiments import load_experiment_data, run_reproduction, write_report
-
+    if args.seeds < 1:
+        parser.error(f"--seeds must be at least 1, got {args.seeds}")
     out = Path(args.out)
     cache = args.cache or str(out / "feature_cache")
     weights = _weights(args.weights, args.data)
+    seeds = list(range(args.seed, args.seed + args.seeds))
     print(f"skvideo-imb reproduce: data={args.data} profile={args.profile} "
-          f"weights={weights} out={out}", flush=True)
+          f"weights={weights} seeds={seeds} out={out}", flush=True)
     start = time.perf_counter()
     try:
-        data = load_experiment_data(args.data, random_state=args.seed)
+        first = load_experiment_data(args.data, random_state=seeds[0])
     except (OSError, ValueError) as exc:  # a missing or malformed --data: a usage error
         parser.error(f"--data {args.data}: {exc}")
     counts = {str(c): int(n)
-              for c, n in zip(*np.unique(data["y_train"], return_counts=True))}
-    print(f"train: {len(data['X_train'])} videos {counts}; test: {len(data['X_test'])}",
-          flush=True)
-    results = run_reproduction(data, profile=args.profile, weights=weights, cache=cache,
-                               ablations=not args.no_ablations, random_state=args.seed,
-                               device=args.device,
+              for c, n in zip(*np.unique(first["y_train"], return_counts=True))}
+    print(f"seed {seeds[0]}: train {len(first['X_train'])} videos {counts}; "
+          f"test {len(first['X_test'])}", flush=True)
+    results = run_reproduction(args.data, seeds=seeds, profile=args.profile,
+                               weights=weights, cache=cache,
+                               ablations=not args.no_ablations, device=args.device,
                                log=lambda line: print(line, flush=True))
+    runs = results["runs"]
     run_info = {"command": "skvideo-imb " + " ".join(argv if argv is not None
                                                       else sys.argv[1:]),
-                "data": args.data, "data_name": data["name"], "profile": args.profile,
-                "weights": weights, "seed": args.seed, "device": args.device,
-                "train_class_counts": counts, "n_test": len(data["X_test"]),
-                "cpu_count": os.cpu_count(),
+                "data": args.data, "data_name": runs[0]["data_name"],
+                "profile": args.profile, "weights": weights, "seed": args.seed,
+                "device": args.device, "device_used": _devices_used(results),
+                "train_class_counts": runs[0]["train_class_counts"],
+                "n_test": runs[0]["n_test"], "cpu_count": os.cpu_count(),
                 "total_time_s": time.perf_counter() - start}
     paths = write_report(results, out, run_info=run_info)
     print()

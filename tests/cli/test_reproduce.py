@@ -19,48 +19,73 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     out = tmp_path_factory.mktemp("report")
-    assert main(["reproduce", "--profile", "smoke", "--out", str(out)]) == 0
+    assert main(["reproduce", "--profile", "smoke", "--seeds", "2", "--out", str(out)]) == 0
     return out
 
 
-def test_every_row_is_reported_with_the_scores_of_its_predictions(report):
-    with open(report / "results.csv") as f:
-        rows = list(csv.DictReader(f))
-    record = json.loads((report / "run.json").read_text())
-    predicted = {r["name"]: r for r in record["rows"]}
-    y_test = np.array(record["y_test"])
+def _metric(row, key, stat="mean"):
+    return float(row[f"{key}_{stat}"])
+
+
+def _recomputed(y_test, y_pred):
     order_only = sorted(c for pair in ORDER_ONLY_PAIRS for c in pair)
-    assert [r["model"] for r in rows] == [row.name for row in ROWS]
-    for r in rows:
-        if r["error"]:  # only a neighbour-based sampler may decline, and it says why
-            assert ("ADASYN" in r["model"] or "SMOTE" in r["model"]) and r["accuracy"] == ""
-            continue
-        y_pred = np.array(predicted[r["model"]]["y_pred"])
-        assert len(y_pred) == len(y_test) == record["n_test"]
-        expected = {
-            "accuracy": accuracy_score(y_test, y_pred),
+    return {"accuracy": accuracy_score(y_test, y_pred),
             "f1_macro": f1_score(y_test, y_pred, average="macro", zero_division=0),
             "f1_weighted": f1_score(y_test, y_pred, average="weighted", zero_division=0),
             "f1_order_only": f1_score(y_test, y_pred, labels=order_only, average="macro",
                                       zero_division=0)}
-        for key, value in expected.items():
-            assert float(r[key]) == pytest.approx(value, abs=1e-6), (r["model"], key)
-        assert float(r["fit_time_s"]) > 0
+
+
+def test_every_row_is_reported_with_the_scores_of_its_predictions(report):
+    """Each cell is mean and sd over the seeds of scores recomputed from run.json."""
+    with open(report / "results.csv") as f:
+        rows = list(csv.DictReader(f))
+    record = json.loads((report / "run.json").read_text())
+    assert [r["model"] for r in rows] == [row.name for row in ROWS]
+    for r in rows:
+        per_seed = []
+        for run in record["runs"]:
+            (result,) = [x for x in run["rows"] if x["name"] == r["model"]]
+            if "error" in result:  # only a neighbour-based sampler may decline, and says so
+                assert "ADASYN" in r["model"] or "SMOTE" in r["model"]
+                assert f"seed {run['seed']}: " in r["error"]
+                continue
+            assert len(result["y_pred"]) == len(run["y_test"]) == run["n_test"]
+            per_seed.append(_recomputed(np.array(run["y_test"]), np.array(result["y_pred"])))
+            assert result["fit_time_s"] > 0
+        assert int(r["n_seeds"]) == len(per_seed)
+        for key in per_seed[0] if per_seed else ():
+            values = [scores[key] for scores in per_seed]
+            assert _metric(r, key) == pytest.approx(np.mean(values), abs=1e-6)
+            sd = np.std(values, ddof=1) if len(values) > 1 else 0.0
+            assert _metric(r, key, "std") == pytest.approx(sd, abs=1e-6)
     assert sum(bool(r["error"]) for r in rows) <= 1
     table = (report / "results.md").read_text()
     assert "| Model | Acc | F1 (macro) | Weighted F1 |" in table
-    assert "Claims, as measured" in table
+    assert "Claims, as measured" in table and " ± " in table
 
 
 def test_run_json_records_settings_seeds_and_versions(report):
     record = json.loads((report / "run.json").read_text())
-    assert record["seed"] == 0 and record["profile"] == "smoke"
+    assert record["seed"] == 0 and record["seeds"] == [0, 1] and record["profile"] == "smoke"
     assert record["settings"]["n_frames"] == 4
     assert record["versions"]["torch"] and record["versions"]["scikit-learn"]
-    assert len(record["rows"]) == len(ROWS)
-    assert set(record["curves"]) == {"LSTM", "ResLSTM", "BiLSTM", "ResBiLSTM"}
-    assert all(len(c["valid_loss"]) == 3 for c in record["curves"].values())
+    assert record["device_used"] == {"featurizer": ["cpu"], "classifier": ["cpu"]}
+    assert [run["seed"] for run in record["runs"]] == [0, 1]   # 2 per-seed results per row
+    assert all(len(run["rows"]) == len(ROWS) for run in record["runs"])
+    assert len(record["summary"]) == len(ROWS)
+    ablations = {"LSTM", "ResLSTM", "BiLSTM", "ResBiLSTM"}
+    assert set(record["curves"]) == ablations
+    for run in record["runs"]:
+        assert set(run["curves"]) == ablations
+        assert all(len(c["valid_loss"]) == 3 for c in run["curves"].values())
+    for name, curve in record["curves"].items():   # the plotted mean is the seeds' mean
+        per_seed = np.array([run["curves"][name]["valid_loss"] for run in record["runs"]])
+        np.testing.assert_allclose(curve["valid_loss"]["mean"], per_seed.mean(axis=0))
     assert {c["metric"] for c in record["claims"]} == {"f1_macro", "f1_order_only"}
+    for claim in record["claims"]:          # decided from the seeds, not from one run
+        assert claim["n_seeds"] == len(claim["per_seed"]) == 2
+        assert claim["mean_difference"] == pytest.approx(np.mean(list(claim["per_seed"].values())))
 
 
 def test_plots_are_valid_pngs(report):
@@ -94,7 +119,8 @@ def test_class_per_folder_data(tmp_path):
     make_synthetic_videos(sizes, n_frames=(6, 8), directory=tmp_path / "videos")
     out = tmp_path / "out"
     assert main(["reproduce", "--data", str(tmp_path / "videos"), "--profile", "smoke",
-                 "--weights", "none", "--no-ablations", "--out", str(out)]) == 0
+                 "--weights", "none", "--no-ablations", "--seeds", "1",
+                 "--out", str(out)]) == 0
     record = json.loads((out / "run.json").read_text())
     assert record["data_name"].startswith("folder:") and record["n_test"] == 9
     assert len(_scored_rows(out)) >= len(ROWS) - 1
@@ -123,7 +149,8 @@ def test_ucf101_layout_with_the_imbalance_protocol(tmp_path):
         (lists / f"testlist0{split}.txt").write_text("".join(f"{rel}\r\n" for rel, _ in test))
     out = tmp_path / "out"
     assert main(["reproduce", "--data", f"ucf101:{root}", "--profile", "smoke",
-                 "--weights", "none", "--no-ablations", "--out", str(out)]) == 0
+                 "--weights", "none", "--no-ablations", "--seeds", "1",
+                 "--out", str(out)]) == 0
     record = json.loads((out / "run.json").read_text())
     assert record["data_name"] == "ucf101-imbalanced-split1" and record["n_test"] == 6
     assert sum(record["train_class_counts"].values()) <= 15  # the protocol only removes

@@ -1,0 +1,57 @@
+"""``skvideo-imb``: the command line.
+
+One module per command (``_check``, ``_reproduce``); each adds its sub-parser and runs
+it.  Expected failures (a bad path, no internet for ``DEFAULT`` weights, a damaged
+file) print one line and exit with a non-zero status; ``--debug`` shows the
+traceback instead.
+"""
+
+import argparse
+import sys
+
+from . import _check, _reproduce
+
+__all__ = ["main"]
+
+_COMMANDS = (_check, _reproduce)
+
+
+def _parser():
+    parser = argparse.ArgumentParser(
+        prog="skvideo-imb",
+        description="Imbalanced video classification as a scikit-learn problem.")
+    parser.add_argument("--debug", action="store_true",
+                        help="show the full traceback of an error")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for command in _COMMANDS:
+        command.add_parser(sub)
+    return parser
+
+
+def main(argv=None):
+    """Entry point of the ``skvideo-imb`` console script.
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        Arguments (``sys.argv[1:]`` when None).
+
+    Returns
+    -------
+    status : int
+        0 on success, 1 when a command found problems or failed, 2 for usage errors.
+
+    Examples
+    --------
+    >>> from skvideo_imb.cli import main
+    >>> main(["--help"])  # doctest: +SKIP
+    """
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args, parser, argv)
+    except (OSError, ValueError, RuntimeError) as exc:  # expected failures: one line
+        if args.debug:
+            raise
+        print(f"skvideo-imb {args.command}: error: {exc}", file=sys.stderr)
+        return 1

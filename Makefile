@@ -22,7 +22,7 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml setup.cfg Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q $(TORCH_PINS)
-	$(PIP) install -q -e '.[test,docs]'
+	$(PIP) install -q -e '.[test,docs,openvino,dask]'
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -1,31 +1,38 @@
-"""Throughput and memory of InceptionFeaturizer on real video files.
+"""Throughput and memory of InceptionFeaturizer: engines × resolutions × video sources.
 
-Writes a folder of Motion-JPEG videos (320×240, 150 frames each by default), then
-times, at the paper's 299×299 input:
+Writes three kinds of real video files, then measures, in one run:
 
-* end-to-end featurization (decode → select → resize → CNN → features) with
-  :class:`skvideo_imb.InceptionFeaturizer`, in bf16 autocast and in fp32;
-* the same network's pure forward pass on pre-made normalised tensors, same batch size
-  and precision (the ceiling for end-to-end);
-* the naive approach of reference implementations: one frame at a time, fp32, batch 1;
-* a second, fully cached transform.
+* **decode only**, frames/s, for every source: the reader as it is (the frames of one
+  sample: 40 evenly spaced, decoding the whole span up to the last one), OpenCV with 2
+  FFmpeg threads and PyAV with ``thread_type="AUTO"`` (both decoding everything);
+* **end to end** (decode → select → resize → network → features) with
+  :class:`skvideo_imb.InceptionFeaturizer`, for every engine installed (torch eager,
+  OpenVINO; torch.compile with ``--engines``), at 299×299 and 75×75, on every source;
+* **pure forward** of the same engine at the same size and batch, on ready uint8 frames
+  (the ceiling for end to end), and the end-to-end rate as a share of it;
+* the **naive reference** of published code: decode, resize and run one frame at a
+  time, fp32, batch 1, 299×299;
+* **peak resident memory** of each run (sampled), and of featurizing 100 and 400 videos
+  (it must not grow with the number of videos: frames are streamed).
 
-It prints frames/s, the ratios and peak resident memory.  Random weights are used
-(``weights=None``; the compute is the same as with ImageNet weights) so nothing is
-downloaded.  Other processes on the machine slow every figure; the load average is
-printed before and after.
+Sources: Motion-JPEG 320×240 (150 frames), H.264 1280×720 and 1920×1080 (300 frames,
+keyframe every 250, written with PyAV's libx264).  Random weights (``weights=None``; the
+compute is that of ImageNet weights), precision ``auto`` (bf16 on a CPU with native
+bf16), everything in this process with torch's default threads.  Other processes on
+the machine slow every figure: the load average is printed before and after.
 
 Usage::
 
-    python benchmarks/featurize.py            # 24 videos, ~3 minutes on 2 cores
-    python benchmarks/featurize.py --quick    # 6 videos, under a minute
+    python benchmarks/featurize.py            # about 6 minutes on 2 cores
+    python benchmarks/featurize.py --quick    # fewer videos, about 2 minutes
 """
 
 import argparse
+import importlib.util
 import os
-import resource
 import sys
 import tempfile
+import threading
 import time
 
 import cv2
@@ -33,32 +40,77 @@ import numpy as np
 import torch
 import torchvision
 
-from skvideo_imb import InceptionFeaturizer
-from skvideo_imb import _runtime
+from skvideo_imb import InceptionFeaturizer, _runtime
 from skvideo_imb.features import _backbones as bb
+from skvideo_imb.io import count_frames, evenly_spaced_indices, read_frames
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests"))
+from _videos import write_h264  # noqa: E402  (the tests' PyAV writer)
 
 
-def write_videos(folder, n_videos, n_frames, width=320, height=240, seed=0):
-    """Real MJPG files with moving, textured content."""
+def _content(n_frames, height, width, seed):
+    """Textured frames with motion (so that codecs have real work)."""
     rng = np.random.RandomState(seed)
-    paths = []
-    for v in range(n_videos):
-        path = os.path.join(folder, f"video{v:04d}.avi")
-        writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*"MJPG"), 25, (width, height))
-        base = cv2.resize(rng.randint(0, 256, (12, 16, 3)).astype(np.uint8), (width, height),
-                          interpolation=cv2.INTER_CUBIC)
-        for t in range(n_frames):
-            frame = np.roll(base, 3 * t, axis=1).copy()
-            cv2.circle(frame, ((40 + 2 * t) % width, height // 2), 30,
-                       tuple(int(c) for c in rng.randint(0, 256, 3)), -1)
-            writer.write(frame)
-        writer.release()
-        paths.append(path)
-    return paths
+    base = cv2.resize(rng.randint(0, 256, (max(2, height // 20), max(2, width // 20), 3))
+                      .astype(np.uint8), (width, height), interpolation=cv2.INTER_CUBIC)
+    frames = np.empty((n_frames, height, width, 3), dtype=np.uint8)
+    for t in range(n_frames):
+        frames[t] = np.roll(base, 3 * t, axis=1)
+        cv2.circle(frames[t], ((40 + 5 * t) % width, height // 2), height // 8,
+                   tuple(int(c) for c in rng.randint(0, 256, 3)), -1)
+    return frames
 
 
-def peak_rss_mib(who=resource.RUSAGE_SELF):
-    return resource.getrusage(who).ru_maxrss / 1024  # Linux reports KiB
+def write_sources(folder, counts):
+    """{source name: [paths]} of MJPG 320x240, H.264 720p and H.264 1080p videos."""
+    sources = {}
+    for name, (width, height, n_frames, codec) in {
+            "MJPG 320x240": (320, 240, 150, "mjpg"),
+            "H.264 720p": (1280, 720, 300, "h264"),
+            "H.264 1080p": (1920, 1080, 300, "h264")}.items():
+        paths = []
+        for v in range(counts[name]):
+            frames = _content(n_frames, height, width, seed=v)
+            if codec == "mjpg":
+                path = os.path.join(folder, f"mjpg{v:04d}.avi")
+                writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*"MJPG"), 25,
+                                         (width, height))
+                for frame in frames:
+                    writer.write(frame)
+                writer.release()
+            else:
+                path = write_h264(os.path.join(folder, f"h264_{height}p_{v:04d}.mp4"),
+                                  frames[..., ::-1], gop=250)
+            paths.append(path)
+        sources[name] = paths
+    return sources
+
+
+class PeakRSS:
+    """Peak resident memory (MiB) of this process while the block runs, sampled."""
+
+    def __enter__(self):
+        self.peak, self._stop = 0.0, threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def _sample(self):
+        while not self._stop.is_set():
+            self.peak = max(self.peak, current_rss_mib())
+            time.sleep(0.02)
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def current_rss_mib():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def load():
@@ -68,34 +120,76 @@ def load():
         return "n/a"
 
 
+# ----------------------------------------------------------------------------- decoding
+
+def decode_reader(paths, n_frames):
+    """The toolkit's reader: one sample's evenly spaced frames, at source size."""
+    start, decoded = time.perf_counter(), 0
+    for path in paths:
+        read_frames(path, evenly_spaced_indices(count_frames(path), n_frames))
+        decoded += count_frames(path)
+    return decoded / (time.perf_counter() - start)
+
+
+def decode_opencv_threads(paths, threads=2):
+    start, decoded = time.perf_counter(), 0
+    for path in paths:
+        cap = cv2.VideoCapture(path, cv2.CAP_FFMPEG, [cv2.CAP_PROP_N_THREADS, threads])
+        while cap.grab():
+            decoded += 1
+        cap.release()
+    return decoded / (time.perf_counter() - start)
+
+
+def decode_pyav(paths):
+    import av
+    start, decoded = time.perf_counter(), 0
+    for path in paths:
+        with av.open(path) as container:
+            stream = container.streams.video[0]
+            stream.thread_type = "AUTO"
+            for _ in container.decode(stream):
+                decoded += 1
+    return decoded / (time.perf_counter() - start)
+
+
+def torchcodec_status():
+    try:
+        from torchcodec.decoders import VideoDecoder  # noqa: F401
+    except Exception as exc:  # installed but its FFmpeg libraries are missing, say
+        return f"not usable here ({type(exc).__name__}: {str(exc).splitlines()[0][:80]})"
+    return "usable"
+
+
+# ----------------------------------------------------------------------------- network
+
+def pure_forward(featurizer, n_frames):
+    """frames/s of the engine alone on ready uint8 frames, batch by batch."""
+    size, batch = featurizer.image_size, featurizer.batch_size
+    frames = torch.randint(0, 256, (batch, size, size, 3), dtype=torch.uint8).permute(
+        0, 3, 1, 2)
+    featurizer._forward(frames)  # warm-up (primitive creation, compilation)
+    n_batches = max(2, n_frames // batch)
+    start = time.perf_counter()
+    for _ in range(n_batches):
+        featurizer._forward(frames)
+    return n_batches * batch / (time.perf_counter() - start)
+
+
 def end_to_end(featurizer, paths):
     start = time.perf_counter()
-    features = featurizer.transform(paths)
-    elapsed = time.perf_counter() - start
-    n = len(paths) * featurizer.n_frames
-    return n / elapsed, elapsed, features
+    featurizer.transform(paths)
+    return len(paths) * featurizer.n_frames / (time.perf_counter() - start)
 
 
-def pure_forward(model, device, precision, batch_size, n_frames, size=299):
-    """frames/s of model(x) on ready, normalised, channels-last batches."""
-    x = torch.randn(batch_size, 3, size, size, device=device).contiguous(
-        memory_format=torch.channels_last)
-    n_batches = max(1, n_frames // batch_size)
-    with torch.inference_mode(), _runtime.autocast(device, precision):
-        model(x)  # warm-up (oneDNN primitive creation)
-        start = time.perf_counter()
-        for _ in range(n_batches):
-            model(x).float().cpu()
-        elapsed = time.perf_counter() - start
-    return n_batches * batch_size / elapsed
-
-
-def naive(model, paths, n_frames, size=299):
+def naive(paths, n_frames, size=299):
     """Reference-code style: decode, resize and run one frame at a time, fp32."""
+    model = torchvision.models.inception_v3(weights=None, aux_logits=False,
+                                            init_weights=False).eval()
+    model.fc = torch.nn.Identity()
     mean = torch.tensor(bb.IMAGENET_MEAN).view(1, 3, 1, 1)
     std = torch.tensor(bb.IMAGENET_STD).view(1, 3, 1, 1)
-    cap = cv2.VideoCapture(paths[0])
-    done = 0
+    cap, done = cv2.VideoCapture(paths[0]), 0
     with torch.inference_mode():
         start = time.perf_counter()
         while done < n_frames:
@@ -113,83 +207,89 @@ def naive(model, paths, n_frames, size=299):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--videos", type=int, default=24)
-    parser.add_argument("--frames-per-video", type=int, default=150)
+    parser.add_argument("--quick", action="store_true", help="fewer videos")
+    parser.add_argument("--engines", nargs="+", default=None,
+                        help="engines to time (default: torch, and openvino if installed)")
+    parser.add_argument("--sizes", nargs="+", type=int, default=[299, 75])
     parser.add_argument("--n-frames", type=int, default=40, help="frames per sample (α)")
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--num-workers", type=int, default=0)  # the featurizer default; on 2 cores a worker steals from torch
-    parser.add_argument("--fp32-videos", type=int, default=None,
-                        help="videos for the (slow) fp32 end-to-end run")
-    parser.add_argument("--quick", action="store_true", help="6 videos, fewer frames timed")
+    parser.add_argument("--memory-videos", nargs=2, type=int, default=[100, 400])
     parser.add_argument("--folder", default=None, help="where to write the videos")
     args = parser.parse_args(argv)
-    if args.quick:
-        args.videos = min(args.videos, 6)
-    fp32_videos = args.fp32_videos or max(2, args.videos // 4)
+    engines = args.engines or ["torch"] + (
+        ["openvino"] if importlib.util.find_spec("openvino") else [])
+    counts = ({"MJPG 320x240": 4, "H.264 720p": 2, "H.264 1080p": 2} if args.quick else
+              {"MJPG 320x240": 12, "H.264 720p": 4, "H.264 1080p": 3})
 
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
-          f"CUDA {'yes' if torch.cuda.is_available() else 'no'}, "
-          f"CPU bf16 hardware: {_runtime.cpu_has_native_bf16()}; load average before: {load()}")
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, CUDA "
+          f"{'yes' if torch.cuda.is_available() else 'no'}, CPU native bf16: "
+          f"{_runtime.cpu_has_native_bf16()}, engines {engines}; load average {load()}",
+          flush=True)
     folder = args.folder or tempfile.mkdtemp(prefix="skvideo_imb_bench_")
     start = time.perf_counter()
-    paths = write_videos(folder, args.videos, args.frames_per_video)
-    print(f"wrote {len(paths)} videos × {args.frames_per_video} frames (320×240 MJPG) to "
-          f"{folder} in {time.perf_counter() - start:.1f}s")
+    sources = write_sources(folder, counts)
+    print(f"wrote {', '.join(f'{len(p)} x {n}' for n, p in sources.items())} to {folder} "
+          f"in {time.perf_counter() - start:.0f}s", flush=True)
 
-    results = {}
-    for precision, n_videos in (("bf16", args.videos), ("fp32", fp32_videos)):
-        featurizer = InceptionFeaturizer(
-            n_frames=args.n_frames, weights=None, batch_size=args.batch_size,
-            precision=precision, num_workers=args.num_workers, n_calibration_frames=64,
-            random_state=0).fit(paths[:2])
-        model, device = featurizer._get_model(), torch.device(featurizer.device_)
-        # Alternate end-to-end chunks with pure-forward runs of as many frames, so that
-        # both see the same machine load (other processes come and go on shared CPUs).
-        chunk = max(1, min(n_videos, (4 * args.batch_size) // args.n_frames + 1))
-        e2e_frames = e2e_time = fwd_frames = fwd_time = 0.0
-        ratios, best = [], 0.0
-        for first in range(0, n_videos, chunk):
-            fps, elapsed, _ = end_to_end(featurizer, paths[first:first + chunk])
-            n = len(paths[first:first + chunk]) * args.n_frames
-            forward = pure_forward(model, device, precision, args.batch_size, n)
-            e2e_frames, e2e_time = e2e_frames + n, e2e_time + elapsed
-            fwd_frames, fwd_time = fwd_frames + n, fwd_time + n / forward
-            ratios.append(fps / forward)
-            best = max(best, fps)
-        fps, forward = e2e_frames / e2e_time, fwd_frames / fwd_time
-        results[precision] = (fps, forward, float(np.median(ratios)), best)
-        print(f"[{precision}] end-to-end {fps:6.1f} frames/s ({n_videos} videos × "
-              f"{args.n_frames} frames in {e2e_time:.1f}s; best chunk {best:.1f}); pure "
-              f"forward {forward:6.1f} frames/s; end-to-end / forward = {fps / forward:.0%} "
-              f"overall, median per chunk {np.median(ratios):.0%} "
-              f"({', '.join(f'{r:.0%}' for r in ratios)})")
-        if precision == "bf16":
-            with tempfile.TemporaryDirectory() as cache:
-                featurizer.set_params(cache=cache)
-                end_to_end(featurizer, paths[:n_videos])          # fill
-                cached_fps, cached_elapsed, _ = end_to_end(featurizer, paths[:n_videos])
-                print(f"[{precision}] fully cached transform {cached_fps:8.0f} frames/s "
-                      f"({cached_elapsed:.2f}s, hits {featurizer.cache_hits_}, misses "
-                      f"{featurizer.cache_misses_})")
-        del featurizer, model
+    print("\ndecode only, frames/s (every frame of the span decoded):")
+    print(f"| source | reader (one sample's span) | OpenCV, 2 threads | PyAV, AUTO |")
+    print("|---|---:|---:|---:|")
+    decode = {}
+    for name, paths in sources.items():
+        decode[name] = decode_reader(paths, args.n_frames)
+        print(f"| {name} | {decode[name]:.0f} | {decode_opencv_threads(paths):.0f} | "
+              f"{decode_pyav(paths):.0f} |", flush=True)
+    print(f"torchcodec: {torchcodec_status()}")
 
-    # as reference code builds it: plain NCHW memory format, classifier cut off
-    reference = torchvision.models.inception_v3(weights=None, aux_logits=False,
-                                                init_weights=False).eval()
-    reference.fc = torch.nn.Identity()
-    naive_fps = naive(reference, paths, 12 if args.quick else 24)
-    bf16_fps, bf16_forward, bf16_ratio, bf16_best = results["bf16"]
-    print(f"[naive] one frame at a time, fp32, batch 1: {naive_fps:.1f} frames/s")
-    print()
-    print(f"summary: end-to-end bf16 {bf16_fps:.1f} frames/s (target >= 55); "
-          f"{bf16_fps / naive_fps:.1f}x naive (target >= 4.5x); "
-          f"{bf16_fps / bf16_forward:.0%} of pure forward overall, {bf16_ratio:.0%} median "
-          f"per chunk (target >= 85%); best chunk {bf16_best:.1f} frames/s; "
-          f"fp32 end-to-end {results['fp32'][0]:.1f} frames/s")
-    print(f"peak RSS: this process {peak_rss_mib():.0f} MiB, largest DataLoader worker "
-          f"{peak_rss_mib(resource.RUSAGE_CHILDREN):.0f} MiB (target < 2560 MiB); "
-          f"load average after: {load()}")
+    rows = []
+    reference = sources["MJPG 320x240"][:1]
+    for engine in engines:
+        for size in args.sizes:
+            featurizer = InceptionFeaturizer(
+                n_frames=args.n_frames, weights=None, image_size=size,
+                batch_size=args.batch_size, engine=engine, n_calibration_frames=64,
+                random_state=0).fit(reference)
+            forward = pure_forward(featurizer, 4 * args.batch_size)
+            for name, paths in sources.items():
+                with PeakRSS() as rss:
+                    fps = end_to_end(featurizer, paths)
+                rows.append((engine, featurizer.precision_, size, name, fps, forward,
+                             rss.peak))
+                print(f"  {engine} {size}px {name}: {fps:.1f} frames/s end to end, "
+                      f"{forward:.1f} forward", flush=True)
+            del featurizer
+
+    naive_fps = naive(sources["MJPG 320x240"], 16 if args.quick else 32)
+    print(f"\nnaive reference (one frame at a time, fp32, batch 1, 299px, MJPG): "
+          f"{naive_fps:.1f} frames/s")
+    print("\n| engine | precision | size | source | end to end (frames/s) | pure forward | "
+          "% of forward | × naive | decode limit | % of min(decode, forward) | "
+          "peak RSS (MiB) |")
+    print("|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+    for engine, precision, size, name, fps, forward, rss in rows:
+        limit = decode[name] * args.n_frames / _span(sources[name][0])
+        print(f"| {engine} | {precision} | {size} | {name} | {fps:.1f} | {forward:.1f} | "
+              f"{fps / forward:.0%} | {fps / naive_fps:.1f} | {limit:.0f} | "
+              f"{fps / min(limit, forward):.0%} | {rss:.0f} |")
+
+    print("\npeak RSS while featurizing many videos (MJPG 320x240, 75px, default engine):")
+    small = write_sources(tempfile.mkdtemp(prefix="skvideo_imb_mem_"),
+                          {"MJPG 320x240": 4, "H.264 720p": 0, "H.264 1080p": 0})
+    for n_videos in args.memory_videos:
+        paths = [small["MJPG 320x240"][i % 4] for i in range(n_videos)]
+        featurizer = InceptionFeaturizer(n_frames=args.n_frames, weights=None, image_size=75,
+                                         batch_size=args.batch_size, random_state=0,
+                                         n_calibration_frames=64).fit(paths[:1])
+        with PeakRSS() as rss:
+            end_to_end(featurizer, paths)
+        print(f"  {n_videos} videos: peak RSS {rss.peak:.0f} MiB")
+    print(f"load average after: {load()}")
     return 0
+
+
+def _span(path):
+    """Frames decoded to read one sample of ``path`` (up to its last selected frame)."""
+    return int(evenly_spaced_indices(count_frames(path), 40)[-1]) + 1
 
 
 if __name__ == "__main__":

@@ -25,3 +25,24 @@ def gradient_video(n_frames=12, height=24, width=32):
     return frames
 
 
+
+
+def write_h264(path, frames, fps=25, gop=250, crf=23):
+    """Write RGB uint8 frames (T, H, W, 3) as H.264 (libx264, yuv420p) with PyAV.
+
+    ``gop`` is the keyframe interval (x264's default is 250).  PyAV is a test and
+    benchmark dependency, not a runtime one.
+    """
+    import av
+    frames = np.asarray(frames)
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=fps)
+        stream.width, stream.height = frames.shape[2], frames.shape[1]
+        stream.pix_fmt = "yuv420p"
+        stream.options = {"crf": str(crf), "g": str(gop), "preset": "veryfast"}
+        for frame in frames:
+            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return str(path)

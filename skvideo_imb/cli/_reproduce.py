@@ -24,6 +24,15 @@ def _devices_used(results):
                                   if "device" in r})}
 
 
+def _n_jobs(scheduler, parser):
+    if scheduler == "none":
+        return None
+    kind, _, count = scheduler.partition(":")
+    if kind == "local" and count.isdigit() and int(count) >= 1:
+        return int(count)
+    parser.error(f"--scheduler must be 'none' or 'local:N' (N >= 1), got {scheduler!r}")
+
+
 def add_parser(sub):
     rep = sub.add_parser(
         "reproduce", help="run the paper's experiment grid and write its tables",
@@ -52,6 +61,10 @@ def add_parser(sub):
                      "initialisation) and report mean ± sd (default 3)")
     rep.add_argument("--no-ablations", action="store_true",
                      help="skip the Figure 3 ablation curves")
+    rep.add_argument("--scheduler", default="none", metavar="WHERE",
+                     help="where the rows are fitted: 'none' (default: in this process) or "
+                     "'local:N' (N worker processes on this machine, one torch thread "
+                     "each when N matches the cores)")
     rep.set_defaults(run=run)
 
 
@@ -60,6 +73,7 @@ def run(args, parser, argv=None):
 
     if args.seeds < 1:
         parser.error(f"--seeds must be at least 1, got {args.seeds}")
+    n_jobs = _n_jobs(args.scheduler, parser)
     out = Path(args.out)
     cache = args.cache or str(out / "feature_cache")
     weights = _weights(args.weights, args.data)
@@ -78,6 +92,7 @@ def run(args, parser, argv=None):
     results = run_reproduction(args.data, seeds=seeds, profile=args.profile,
                                weights=weights, cache=cache,
                                ablations=not args.no_ablations, device=args.device,
+                               n_jobs=n_jobs,
                                log=lambda line: print(line, flush=True))
     runs = results["runs"]
     run_info = {"command": "skvideo-imb " + " ".join(argv if argv is not None
@@ -85,6 +100,7 @@ def run(args, parser, argv=None):
                 "data": args.data, "data_name": runs[0]["data_name"],
                 "profile": args.profile, "weights": weights, "seed": args.seed,
                 "device": args.device, "device_used": _devices_used(results),
+                "scheduler": args.scheduler,
                 "train_class_counts": runs[0]["train_class_counts"],
                 "n_test": runs[0]["n_test"], "cpu_count": os.cpu_count(),
                 "total_time_s": time.perf_counter() - start}

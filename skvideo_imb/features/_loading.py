@@ -13,15 +13,17 @@ import dataclasses
 import hashlib
 import multiprocessing
 import os
+import queue
+import threading
 import warnings
 
 import cv2
 import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
-from torchvision.transforms.v2 import functional as TF
 
-from ..io import as_clip, count_frames, file_identity, read_frames
+from ..io import (Clip, as_clip, count_frames, file_identity, read_frames, read_planned,
+                  resize_square)
 from ._cache import frame_digest
 
 __all__ = ["LoadedSample", "SampleFrames", "augmentation_key", "frame_identities",
@@ -50,15 +52,15 @@ def frame_identities(source, indices, frames=None):
 def prepare_frames(frames, augmentation, image_size):
     """RGB uint8 ``(k, H, W, 3)`` → augmented, resized uint8 ``(k, 3, S, S)``.
 
-    The tensor is channels-last in memory (a free view of the decoded frames), which is
-    also the fast path of torchvision's antialiased uint8 resize.
+    The augmentation applies at the source resolution, then every frame is resized
+    with :func:`skvideo_imb.io.resize_square`.  The tensor is a channels-last view of
+    the resized frames (no copy).
     """
-    tensor = torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2)
     if augmentation is not None:
-        tensor = augmentation.apply_tensor(tensor)
-    if tuple(tensor.shape[-2:]) != (image_size, image_size):
-        tensor = TF.resize(tensor, [image_size, image_size], antialias=True)
-    return tensor.contiguous(memory_format=torch.channels_last)
+        frames = augmentation.apply(frames)
+    if frames.shape[1:3] != (image_size, image_size):
+        frames = np.stack([resize_square(frame, image_size) for frame in frames])
+    return torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2)
 
 
 @dataclasses.dataclass
@@ -138,18 +140,46 @@ class SampleFrames(Dataset):
             self.cache.put_count(identity, n)
         return n
 
+    def _first_sight(self, clip):
+        """Whether ``clip`` is a lazy clip of a file whose frame count the cache lacks.
+
+        Its frames are then chosen and read in one decoding pass
+        (:func:`skvideo_imb.io.read_planned`, which also uses this process's memo of
+        counts) rather than a counting pass and a reading pass; with the count cached,
+        the frames may all be cached too, and nothing is decoded before looking.
+        """
+        source = clip.video
+        if not clip.is_lazy or not isinstance(source, str) or not os.path.isfile(source):
+            return False
+        return self.cache is None or self.cache.get_count(tuple(file_identity(source))) is None
+
+    def _read_first_sight(self, clip, aug_key):
+        size = self.image_size if aug_key is None else None
+        n_total, indices, frames = read_planned(
+            clip.video, lambda n: clip.resolve(count=lambda _: n).indices, size)
+        if self.cache is not None:
+            self.cache.put_count(tuple(file_identity(clip.video)), n_total)
+        return Clip(clip.video, indices, clip.augmentation), frames
+
     def __getitem__(self, i):
         cache = self.cache
         corrupt_before = (cache.n_corrupt, cache.n_corrupt_counts) if cache else (0, 0)
         try:
-            clip = as_clip(self.samples[i], self.n_frames).resolve(count=self._count)
+            clip = as_clip(self.samples[i], self.n_frames)
+            aug_key = augmentation_key(clip.augmentation)
+            decoded = None  # frames already read, in the order of the clip's indices
+            if self._first_sight(clip):
+                clip, decoded = self._read_first_sight(clip, aug_key)
+            else:
+                clip = clip.resolve(count=self._count)
             source, augmentation = clip.video, clip.augmentation
             indices = np.asarray(clip.indices, dtype=np.int64)
             if self.positions is not None:
-                indices = indices[np.asarray(self.positions[i], dtype=np.int64)]
+                chosen = np.asarray(self.positions[i], dtype=np.int64)
+                indices = indices[chosen]
+                decoded = None if decoded is None else decoded[chosen]
             array_frames = read_frames(source, indices) if isinstance(source, np.ndarray) \
                 else None
-            aug_key = augmentation_key(augmentation)
             identities = frame_identities(source, indices, array_frames)
         except (ValueError, FileNotFoundError, TypeError) as exc:
             raise type(exc)(f"sample {i}: {exc}") from exc
@@ -176,9 +206,13 @@ class SampleFrames(Dataset):
         if missing:
             if array_frames is not None:
                 raw = array_frames[missing_at]
+            elif decoded is not None:
+                raw = decoded[missing_at]
             else:
+                # frames without augmentation are resized as they are decoded
+                size = self.image_size if aug_key is None else None
                 try:
-                    raw = read_frames(source, indices[missing_at])
+                    raw = read_frames(source, indices[missing_at], size=size)
                 except (ValueError, FileNotFoundError) as exc:
                     raise type(exc)(f"sample {i}: {exc}") from exc
             frames = prepare_frames(raw, augmentation, self.image_size)
@@ -214,21 +248,68 @@ def _context():
     return multiprocessing.get_context("fork" if "fork" in available else "spawn")
 
 
-def iterate(dataset, num_workers=0, pin_memory=False):
-    """Yield ``dataset``'s items in order, through a DataLoader.
+def _in_background(dataset, depth=2):
+    """Yield ``dataset``'s items in order, loaded by one background thread.
 
-    With ``num_workers > 0`` items are loaded by worker processes (decoding overlaps the
-    network).  Where worker processes cannot be started (inside a daemonic process such
-    as a ``multiprocessing.Pool`` worker, or when the platform refuses), loading falls
-    back to the calling process with a warning.
+    The thread stays at most ``depth`` items ahead.  Decoding (OpenCV) and the network
+    (torch, OpenVINO) release the GIL, so loading the next sample overlaps the forward
+    pass of the current batch.  An error while loading is raised here, in order.
+    """
+    items = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(entry):
+        while not stop.is_set():
+            try:
+                items.put(entry, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def load():
+        try:
+            for i in range(len(dataset)):
+                if not put((True, dataset[i])):
+                    return
+        except BaseException as exc:  # handed to the consumer, raised there
+            put((False, exc))
+            return
+        put((True, _DONE))
+
+    thread = threading.Thread(target=load, name="skvideo_imb-loader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            ok, item = items.get()
+            if not ok:
+                raise item
+            if item is _DONE:
+                return
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+
+
+_DONE = object()
+
+
+def iterate(dataset, num_workers=0):
+    """Yield ``dataset``'s items in order.
+
+    With ``num_workers=0`` one background thread loads the next items while the caller
+    computes; with ``num_workers > 0`` a DataLoader's worker processes do.  Where worker
+    processes cannot be started (inside a daemonic process such as a
+    ``multiprocessing.Pool`` worker, or when the platform refuses), loading falls back
+    to the background thread with a warning.
     """
     if num_workers > 0 and _in_daemon():
         warnings.warn(f"num_workers={num_workers} cannot be used inside a daemonic process "
                       "(e.g. a multiprocessing.Pool worker); loading frames in-process "
                       "(num_workers=0) instead.", RuntimeWarning, stacklevel=3)
         num_workers = 0
-    kwargs = dict(batch_size=None, shuffle=False, collate_fn=_identity,
-                  pin_memory=pin_memory)
+    kwargs = dict(batch_size=None, shuffle=False, collate_fn=_identity)
     if num_workers > 0:
         try:
             loader = DataLoader(dataset, num_workers=num_workers, worker_init_fn=_init_worker,
@@ -242,5 +323,5 @@ def iterate(dataset, num_workers=0, pin_memory=False):
         else:
             yield from iterator
             return
-    yield from DataLoader(dataset, num_workers=0, **kwargs)
+    yield from _in_background(dataset)
 

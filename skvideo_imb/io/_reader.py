@@ -26,7 +26,7 @@ import cv2
 import numpy as np
 
 __all__ = ["IMAGE_EXTENSIONS", "VIDEO_EXTENSIONS", "check_raw_video", "count_frames",
-           "file_identity", "read_frames", "video_name"]
+           "file_identity", "read_frames", "read_planned", "resize_square", "video_name"]
 
 VIDEO_EXTENSIONS = frozenset({
     ".avi", ".mp4", ".m4v", ".mkv", ".mov", ".webm", ".mpg", ".mpeg", ".wmv", ".flv",
@@ -72,6 +72,37 @@ def video_name(video):
     if isinstance(video, np.ndarray):
         return f"array video of shape {video.shape}"
     return f"video of type {type(video).__name__}"
+
+
+def resize_square(frame, size):
+    """A frame (H, W[, C]) resized to ``size`` × ``size`` pixels.
+
+    The one resizing rule of the toolkit: area averaging (``cv2.INTER_AREA``, an
+    anti-aliased shrink) when both sides shrink, bilinear interpolation otherwise (area
+    averaging would enlarge like nearest-neighbour).
+
+    Parameters
+    ----------
+    frame : ndarray of shape (H, W) or (H, W, C), dtype uint8
+    size : int
+
+    Returns
+    -------
+    frame : ndarray of shape (size, size[, C]), dtype uint8
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvideo_imb.io import resize_square
+    >>> resize_square(np.zeros((240, 320, 3), np.uint8), 75).shape
+    (75, 75, 3)
+    """
+    height, width = frame.shape[:2]
+    if (height, width) == (size, size):
+        return frame
+    shrink = height >= size and width >= size
+    return cv2.resize(frame, (size, size),
+                      interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
 
 
 def _bgr_to_rgb(frame):
@@ -286,7 +317,12 @@ def _check_indices(video, indices, n_total):
     return indices
 
 
-def _read_file_frames(path, wanted):
+def _decoded(frame, size):
+    """A decoded BGR (or grey) frame as RGB, resized first when ``size`` is given."""
+    return _bgr_to_rgb(frame if size is None else resize_square(frame, size))
+
+
+def _read_file_frames(path, wanted, size=None):
     """Decode sequentially, keeping only the frames in ``wanted`` (sorted, unique).
 
     Returns the frames by index, the number of frames decoded when decoding ran to the
@@ -307,14 +343,14 @@ def _read_file_frames(path, wanted):
                 ok, frame = cap.retrieve()
                 if not ok or frame is None:
                     break
-                frames[pos] = _bgr_to_rgb(frame)
+                frames[pos] = _decoded(frame, size)
             pos += 1
     finally:
         cap.release()
     return frames, n_decoded, declared
 
 
-def _read_folder_frames(folder, wanted):
+def _read_folder_frames(folder, wanted, size=None):
     files = _frame_files(folder)
     frames = {}
     for i in wanted:
@@ -322,11 +358,11 @@ def _read_folder_frames(folder, wanted):
         if image is None:
             raise ValueError(f"{video_name(folder)}: frame image {files[int(i)].name!r} "
                              "could not be decoded.")
-        frames[int(i)] = _bgr_to_rgb(image)
+        frames[int(i)] = _decoded(image, size)
     return frames
 
 
-def read_frames(video, indices=None):
+def read_frames(video, indices=None, size=None):
     """Read the requested frames of a video as RGB uint8.
 
     Only the requested frames are kept in memory; a long file is decoded once,
@@ -339,12 +375,17 @@ def read_frames(video, indices=None):
         or ``(T, H, W)`` grey.
     indices : array-like of int, default=None
         Frame indices, in any order and possibly repeated.  ``None`` reads every frame.
+    size : int or None, default=None
+        Resize every frame to ``size`` × ``size`` (:func:`resize_square`) as soon as it
+        is decoded, so that only small frames are ever held; ``None`` keeps the
+        video's own size.
 
     Returns
     -------
     frames : ndarray of shape (len(indices), H, W, 3), dtype uint8
-        RGB frames in the order of ``indices``.  For array videos in RGB this is a
-        fancy-indexed copy of the requested frames only.
+        RGB frames in the order of ``indices`` (``H = W = size`` when ``size`` is
+        given).  For array videos in RGB this is a fancy-indexed copy of the requested
+        frames only.
 
     Raises
     ------
@@ -370,6 +411,8 @@ def read_frames(video, indices=None):
     if isinstance(video, np.ndarray):
         indices = _check_indices(video, indices, video.shape[0])
         frames = video[indices]
+        if size is not None:
+            frames = np.stack([resize_square(frame, size) for frame in frames])
         if frames.ndim == 3:
             frames = np.repeat(frames[..., None], 3, axis=-1)
         return frames
@@ -382,9 +425,9 @@ def read_frames(video, indices=None):
         indices = _check_indices(video, indices, _COUNT_CACHE.get(key, np.inf))
     wanted = np.unique(indices)
     if os.path.isdir(video):
-        by_index = _read_folder_frames(video, wanted)
+        by_index = _read_folder_frames(video, wanted, size)
     else:
-        by_index, n_decoded, declared = _read_file_frames(video, wanted)
+        by_index, n_decoded, declared = _read_file_frames(video, wanted, size)
         if n_decoded is not None:  # the decoder reached the end of the file
             if n_decoded == 0:
                 raise ValueError(f"{video_name(video)} has no decodable frames "
@@ -401,3 +444,80 @@ def read_frames(video, indices=None):
         raise ValueError(f"{video_name(video)} has frames of different sizes: "
                          f"{sorted(shapes)}.")
     return np.stack([by_index[int(i)] for i in indices])
+
+
+def read_planned(video, plan, size=None):
+    """Read the frames that ``plan`` picks from a video of as yet unknown length.
+
+    ``plan(n_total)`` returns the frame indices to read from a video of ``n_total``
+    frames (evenly spaced, RandDown ...).  For a file whose frame count is not yet known,
+    the count the container declares is taken as a guess: the file is decoded once, to
+    its end, keeping the frames the plan picks for that guess, and the decoded count
+    checks the guess.  Only a file whose header is wrong is decoded a second time, for
+    the plan of its true count.  The true count is memoised like :func:`count_frames`'.
+
+    Parameters
+    ----------
+    video : str, path-like or ndarray
+        Any raw video.
+    plan : callable
+        Maps a frame count to a 1-D sequence of frame indices.
+    size : int or None, default=None
+        As for :func:`read_frames`.
+
+    Returns
+    -------
+    n_total : int
+        The video's frame count, from decoding.
+    indices : ndarray of int64
+        ``plan(n_total)``.
+    frames : ndarray of shape (len(indices), H, W, 3), dtype uint8
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvideo_imb.io import evenly_spaced_indices, read_planned
+    >>> video = np.arange(10, dtype=np.uint8)[:, None, None].repeat(2, 1).repeat(2, 2)
+    >>> n, indices, frames = read_planned(video, lambda n: evenly_spaced_indices(n, 3))
+    >>> n, indices.tolist(), frames[:, 0, 0, 0].tolist()
+    (10, [1, 4, 8], [1, 4, 8])
+    """
+    video = check_raw_video(video)
+    known = None
+    if isinstance(video, np.ndarray):
+        known = int(video.shape[0])
+    elif os.path.isdir(video):
+        known = count_frames(video)
+    else:
+        known = _COUNT_CACHE.get(file_identity(video))
+    if known is not None:
+        indices = np.asarray(plan(known), dtype=np.int64)
+        return known, indices, read_frames(video, indices, size)
+    key = file_identity(video)
+    cap = _open_capture(video)
+    try:
+        declared = _declared_count(cap)
+        guess = np.asarray(plan(declared), dtype=np.int64) if declared > 0 else None
+        wanted = set() if guess is None else set(guess.tolist())
+        by_index, n = {}, 0
+        while cap.grab():
+            if n in wanted:
+                ok, frame = cap.retrieve()
+                if ok and frame is not None:
+                    by_index[n] = _decoded(frame, size)
+            n += 1
+    finally:
+        cap.release()
+    if n == 0:
+        raise ValueError(f"{video_name(video)} has no decodable frames "
+                         "(empty, truncated or corrupt).")
+    _check_complete(video, key, declared, n)
+    _remember_count(key, n)
+    if n != declared or len(by_index) != len(wanted):  # a wrong header: plan again
+        indices = np.asarray(plan(n), dtype=np.int64)
+        return n, indices, read_frames(video, indices, size)
+    shapes = {f.shape for f in by_index.values()}
+    if len(shapes) > 1:
+        raise ValueError(f"{video_name(video)} has frames of different sizes: "
+                         f"{sorted(shapes)}.")
+    return n, guess, np.stack([by_index[int(i)] for i in guess])

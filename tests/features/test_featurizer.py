@@ -211,8 +211,13 @@ def test_bad_weights_file(tmp_path, videos):
         InceptionFeaturizer(weights=str(tmp_path / "absent.pth")).fit(videos)
 
 
-def test_frames_stream_through_the_network_in_batches(fitted, videos, monkeypatch, twin):
-    """Loading and inference interleave: not all videos are decoded before the CNN."""
+def test_frames_stream_through_the_network_in_batches(fitted, make_videos, monkeypatch, twin):
+    """Loading and inference interleave: not all videos are decoded before the CNN.
+
+    A background thread loads at most two samples ahead, so with eight samples the
+    first forward pass must come before the last load.
+    """
+    videos = make_videos(n=8, seed=7)
     events = []
     original = _loading.SampleFrames.__getitem__
 
@@ -220,16 +225,14 @@ def test_frames_stream_through_the_network_in_batches(fitted, videos, monkeypatc
         events.append("load")
         return original(self, i)
     monkeypatch.setattr(_loading.SampleFrames, "__getitem__", loading)
-    handle = fitted._model.register_forward_hook(
-        lambda module, args, output: events.append(("forward", args[0].shape[0])))
-    try:
-        twin(fitted, batch_size=3).transform(videos)
-    finally:
-        handle.remove()
+    forward = InceptionFeaturizer._forward
+    monkeypatch.setattr(InceptionFeaturizer, "_forward", lambda self, frames: events.append(
+        ("forward", frames.shape[0])) or forward(self, frames))
+    twin(fitted, batch_size=3).transform(videos)
     forwards = [k for k, e in enumerate(events) if e != "load"]
     loads = [k for k, e in enumerate(events) if e == "load"]
-    assert [events[k][1] for k in forwards] == [3, 3, 3, 3]
-    assert len(loads) == 4 and forwards[0] < loads[-1]  # the CNN ran before all loads
+    assert [events[k][1] for k in forwards] == [3] * 8
+    assert len(loads) == 8 and forwards[0] < loads[-1]  # the CNN ran before all loads
 
 
 def test_daemonic_process_falls_back_to_in_process_loading(fitted, videos, features,
@@ -292,3 +295,37 @@ def test_cuda_features_match_cpu(videos):
     assert cpu.device_ == "cpu" and gpu.device_.startswith("cuda")
     out, expected = gpu.transform(videos), cpu.transform(videos)
     assert np.corrcoef(out.ravel(), expected.ravel())[0, 1] > 0.99
+
+
+def test_loading_in_the_background_keeps_order_and_raises_in_place():
+    class Items:
+        def __len__(self):
+            return 6
+
+        def __getitem__(self, i):
+            if i == 4:
+                raise ValueError(f"sample {i}: broken")
+            return i
+    seen = []
+    with pytest.raises(ValueError, match="sample 4: broken"):
+        for item in _loading.iterate(Items()):
+            seen.append(item)
+    assert seen == [0, 1, 2, 3]
+
+
+def test_stopping_early_stops_the_loader_thread():
+    import threading
+    loaded = []
+
+    class Items:
+        def __len__(self):
+            return 100
+
+        def __getitem__(self, i):
+            loaded.append(i)
+            return i
+    for item in _loading.iterate(Items()):
+        if item == 2:
+            break
+    assert not any(t.name == "skvideo_imb-loader" for t in threading.enumerate())
+    assert len(loaded) <= 6           # it never ran far ahead of the consumer

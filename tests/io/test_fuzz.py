@@ -148,7 +148,8 @@ def test_damaged_videos_give_a_clear_error_or_correct_output(tmp_path):
     script.write_text(CHILD)
     try:
         done = subprocess.run([sys.executable, str(script), str(listing)],
-                              capture_output=True, text=True, timeout=240,
+                              capture_output=True, text=True, errors="replace",
+                              timeout=240,
                               env=dict(os.environ, OMP_NUM_THREADS="1"))
     except subprocess.TimeoutExpired as exc:
         lines = (exc.stdout or b"").decode().splitlines() if isinstance(exc.stdout, bytes) \

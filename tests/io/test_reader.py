@@ -269,3 +269,39 @@ def test_complete_files_do_not_warn(avi_path, mp4_path):
         warnings.simplefilter("error")
         for path in (avi_path, mp4_path):
             assert count_frames(path) == 12 and read_frames(path, [11]).shape[0] == 1
+
+
+# ---------------------------------------------------------------- one pass
+
+def test_read_planned_decodes_an_unknown_file_once(tmp_path, video_frames, monkeypatch):
+    from skvideo_imb.io import evenly_spaced_indices, read_planned
+    path = write_video(tmp_path / "v.avi", video_frames, "MJPG")
+    _reader._COUNT_CACHE.clear()
+    opened = []
+    real_open = _reader._open_capture
+    monkeypatch.setattr(_reader, "_open_capture", lambda p: opened.append(p) or real_open(p))
+    n, indices, frames = read_planned(path, lambda n: evenly_spaced_indices(n, 4), size=8)
+    assert (n, indices.tolist(), frames.shape) == (12, [1, 4, 7, 10], (4, 8, 8, 3))
+    assert len(opened) == 1                               # counted and read in one pass
+    np.testing.assert_array_equal(frames, read_frames(path, [1, 4, 7, 10], size=8))
+    assert _reader._COUNT_CACHE[file_identity(path)] == 12
+
+
+def test_read_planned_replans_when_the_header_lies(tmp_path, video_frames, monkeypatch):
+    from skvideo_imb.io import evenly_spaced_indices, read_planned
+    path = write_video(tmp_path / "v.avi", video_frames, "MJPG")
+    _reader._COUNT_CACHE.clear()
+    monkeypatch.setattr(_reader, "_declared_count", lambda cap: 30)   # a wrong header
+    with pytest.warns(RuntimeWarning, match="declares 30 frames but only 12"):
+        n, indices, frames = read_planned(path, lambda n: evenly_spaced_indices(n, 4))
+    assert (n, indices.tolist()) == (12, [1, 4, 7, 10])
+    np.testing.assert_array_equal(frames, read_frames(path, [1, 4, 7, 10]))
+
+
+def test_sized_reading_resizes_each_frame_with_one_rule(avi_path):
+    from skvideo_imb.io import resize_square
+    full = read_frames(avi_path, [0, 5])
+    small = read_frames(avi_path, [0, 5], size=16)
+    np.testing.assert_array_equal(small, np.stack([resize_square(f, 16) for f in full]))
+    big = read_frames(avi_path, [0], size=64)              # enlarged: bilinear
+    assert big.shape == (1, 64, 64, 3)

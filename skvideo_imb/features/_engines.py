@@ -1,0 +1,288 @@
+"""Inference engines: what runs the fitted network on batches of frames.
+
+The featurizer fits and recalibrates its network in PyTorch; an engine then runs that
+exact network on uint8 frames ``(b, 3, S, S)`` (channels-last in memory) and returns
+float32 features.  Engines differ only in speed and in float rounding: features of two
+engines agree to a cosine similarity of at least 0.99 per frame (tested), and the
+engine is part of the feature-cache key, so vectors of two engines are never mixed.
+
+``"auto"`` is decided by measurement (``benchmarks/featurize.py``): on a CPU OpenVINO
+when the ``openvino`` package is installed (1.7× torch's eager bf16 forward on an
+AVX-512-BF16 CPU, 1.6× in fp32), else torch; on CUDA torch eager (cuDNN, channels-last,
+autocast).  ``"torch-compile"`` (inductor, frozen weights) is never chosen
+automatically: it compiles for tens of seconds and, on the CPUs measured, stays behind
+OpenVINO.
+
+An engine is built once per fitted featurizer and process, on first use, and is not
+pickled.
+"""
+
+import importlib.util
+import os
+from collections import OrderedDict
+import shutil
+import tempfile
+import warnings
+
+import numpy as np
+import torch
+
+from .. import _runtime
+from ._backbones import IMAGENET_MEAN, IMAGENET_STD
+
+__all__ = ["ENGINES", "build_engine", "engine_available", "resolve_engine"]
+
+ENGINES = ("torch", "torch-compile", "openvino")
+"""Engine names an ``engine`` parameter accepts, besides ``"auto"``."""
+
+
+def engine_available(name, device):
+    """Whether engine ``name`` can run on ``device`` here (package installed, device)."""
+    if name == "torch":
+        return True
+    if name == "torch-compile":
+        return hasattr(torch, "compile")
+    if name == "openvino":
+        return device.type == "cpu" and importlib.util.find_spec("openvino") is not None
+    raise ValueError(f"engine must be 'auto' or one of {', '.join(ENGINES)}, got {name!r}.")
+
+
+def resolve_engine(engine, device):
+    """The concrete engine name for the ``engine`` parameter on ``device``.
+
+    Parameters
+    ----------
+    engine : {"auto", "torch", "torch-compile", "openvino"}
+    device : torch.device
+
+    Returns
+    -------
+    name : str
+
+    Raises
+    ------
+    ValueError
+        For an unknown engine, or one that cannot run here (with the reason).
+    """
+    if engine == "auto":
+        return "openvino" if engine_available("openvino", device) else "torch"
+    if not engine_available(engine, device):
+        why = ("the openvino package is not installed (pip install 'skvideo-imb[openvino]')"
+               if device.type == "cpu" else f"it runs on the CPU only, not on {device}")
+        raise ValueError(f"engine={engine!r} cannot be used: {why}.")
+    return engine
+
+
+class _Normalize(torch.nn.Module):
+    """uint8 frames → ImageNet-normalised float, inside the network."""
+
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1) * 255)
+        self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1) * 255)
+
+    def forward(self, x):
+        return (x.float() - self.mean) / self.std
+
+
+class TorchEngine:
+    """The network in PyTorch, eager, under the precision's autocast."""
+
+    name = "torch"
+
+    def __init__(self, model, device, precision):
+        self.device, self.precision = device, precision
+        self.normalize = _Normalize().to(device)
+        self.model = model
+        self._staging = None
+        if device.type == "cuda":
+            torch.backends.cudnn.benchmark = True  # fixed input sizes: pick the best kernels
+
+    def _forward(self, x):
+        return self.model(x)
+
+    def _to_device(self, frames):
+        """On CUDA, through one page-locked staging buffer, copied asynchronously."""
+        if self.device.type != "cuda":
+            return frames
+        if self._staging is None or self._staging.shape[0] < len(frames) or \
+                self._staging.shape[1:] != frames.shape[1:]:
+            self._staging = torch.empty(frames.shape, dtype=frames.dtype).pin_memory()
+        staging = self._staging[:len(frames)]
+        staging.copy_(frames)
+        # the buffer is reused only after __call__ has read the results back (a sync)
+        return staging.to(self.device, non_blocking=True)
+
+    def __call__(self, frames):
+        x = self._to_device(frames)
+        with torch.inference_mode(), _runtime.autocast(self.device, self.precision):
+            x = self.normalize(x).contiguous(memory_format=torch.channels_last)
+            features = self._forward(x)
+        return features.float().cpu().numpy()
+
+
+class TorchCompileEngine(TorchEngine):
+    """The network compiled by ``torch.compile`` (inductor), weights frozen."""
+
+    name = "torch-compile"
+
+    def __init__(self, model, device, precision):
+        super().__init__(model, device, precision)
+        self.compiled = torch.compile(model, dynamic=False)
+
+    def _forward(self, x):
+        import torch._inductor.config as inductor_config
+        with _frozen(inductor_config):
+            return self.compiled(x)
+
+
+class _frozen:
+    def __init__(self, config):
+        self.config = config
+
+    def __enter__(self):
+        self.before = self.config.freezing
+        self.config.freezing = True
+
+    def __exit__(self, *exc):
+        self.config.freezing = self.before
+
+
+class OpenVINOEngine:
+    """The network converted to OpenVINO once, normalisation included, run on the CPU.
+
+    The input is the uint8 batch in NHWC order (a free view of the channels-last
+    frames); OpenVINO's preprocessing converts, normalises and transposes it.  The batch
+    dimension is dynamic.  ``bf16`` sets OpenVINO's inference precision hint to bf16
+    (used where the CPU has native bf16), ``fp32`` to f32.
+    """
+
+    name = "openvino"
+
+    def __init__(self, model, device, precision, image_size, store=None, digest=None):
+        import openvino as ov
+
+        core = _core(ov)
+        converted = None
+        if store is not None and os.path.exists(store + ".xml"):
+            try:
+                converted = core.read_model(store + ".xml")
+            except RuntimeError:  # damaged or foreign: convert again
+                converted = None
+        if converted is None:
+            converted = _converted(ov, model, image_size, digest)
+            if store is not None:
+                _save(ov, converted, store)
+        ppp = ov.preprocess.PrePostProcessor(converted.clone())  # keep the memo intact
+        ppp.input().tensor().set_element_type(ov.Type.u8).set_layout(ov.Layout("NHWC"))
+        ppp.input().model().set_layout(ov.Layout("NCHW"))
+        ppp.input().preprocess().convert_element_type(ov.Type.f32) \
+            .mean([m * 255 for m in IMAGENET_MEAN]).scale([s * 255 for s in IMAGENET_STD])
+        config = {"INFERENCE_PRECISION_HINT": "bf16" if precision == "bf16" else "f32",
+                  "INFERENCE_NUM_THREADS": torch.get_num_threads(),
+                  "PERFORMANCE_HINT": "LATENCY"}
+        self.compiled = core.compile_model(ppp.build(), "CPU", config)
+        self.request = self.compiled.create_infer_request()
+
+    def __call__(self, frames):
+        nhwc = np.ascontiguousarray(frames.permute(0, 2, 3, 1).numpy())
+        result = self.request.infer([nhwc], share_inputs=True)
+        return np.asarray(result[0], dtype=np.float32).reshape(len(nhwc), -1)
+
+
+def _convert(ov, model, image_size):
+    """The torch network as an OpenVINO model with a dynamic batch dimension.
+
+    The network is traced and frozen here, without the trace check: about 1.1 s for
+    InceptionV3 on 2 cores, against 4 s for OpenVINO's own tracing of the module.
+    """
+    example = torch.zeros(1, 3, image_size, image_size)
+    with torch.inference_mode(False), torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch.jit's deprecation notices
+        traced = torch.jit.freeze(torch.jit.trace(model.float().eval(), example,
+                                                  check_trace=False))
+        return ov.convert_model(traced,
+                                input=[([-1, 3, image_size, image_size], ov.Type.f32)])
+
+
+_CORE = {}  # process id -> the one OpenVINO Core of that process
+
+
+def _core(ov):
+    """This process's single OpenVINO ``Core``.
+
+    Creating a second ``Core`` in a process and compiling with it crashes OpenVINO
+    after a few dozen models (a segmentation fault, seen here in the test suite and
+    reported by other projects), so every engine of a process shares one; a forked
+    child makes its own.
+    """
+    pid = os.getpid()
+    if pid not in _CORE:
+        _CORE.clear()
+        _CORE[pid] = ov.Core()
+    return _CORE[pid]
+
+
+_CONVERTED = OrderedDict()  # (network digest, image size) -> converted model, this process
+_CONVERTED_SIZE = 4
+
+
+def _converted(ov, model, image_size, digest):
+    """The converted network, remembered per process for the few latest networks."""
+    key = (digest, image_size)
+    if digest is None or key not in _CONVERTED:
+        converted = _convert(ov, model, image_size)
+        if digest is None:
+            return converted
+        _CONVERTED[key] = converted
+        if len(_CONVERTED) > _CONVERTED_SIZE:
+            _CONVERTED.popitem(last=False)
+    _CONVERTED.move_to_end(key)
+    return _CONVERTED[key]
+
+
+def _save(ov, converted, store):
+    """Save a converted model as ``store.xml``/``store.bin``, atomically, best effort."""
+    folder = os.path.dirname(store)
+    try:
+        os.makedirs(folder, exist_ok=True)
+        tmp = tempfile.mkdtemp(dir=folder, prefix=".tmp-openvino-")
+        try:
+            ov.save_model(converted, os.path.join(tmp, "model.xml"), compress_to_fp16=False)
+            os.replace(os.path.join(tmp, "model.bin"), store + ".bin")
+            os.replace(os.path.join(tmp, "model.xml"), store + ".xml")  # the xml last
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    except OSError:
+        pass  # a cache that cannot be written only costs a conversion next time
+
+
+def build_engine(name, model, device, precision, image_size, store=None, digest=None):
+    """An engine running ``model`` (a fitted torch network on ``device``).
+
+    Parameters
+    ----------
+    name : str
+        From :func:`resolve_engine`.
+    model : torch.nn.Module
+    device : torch.device
+    precision : str
+    image_size : int
+    store : str or None, default=None
+        For OpenVINO, a path prefix under which the converted network is kept on disk
+        (in the feature cache), so that other processes skip the conversion.
+    digest : str or None, default=None
+        The network's digest: the latest converted networks are remembered under it,
+        so that refitting or unpickling the same network in this process converts it
+        once.
+
+    Returns
+    -------
+    engine : callable
+        Maps uint8 frames ``(b, 3, S, S)`` to float32 features ``(b, n_features)``.
+    """
+    if name == "openvino":
+        return OpenVINOEngine(model, device, precision, image_size, store, digest)
+    if name == "torch-compile":
+        return TorchCompileEngine(model, device, precision)
+    return TorchEngine(model, device, precision)

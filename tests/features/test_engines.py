@@ -1,0 +1,166 @@
+"""Inference engines: choice, agreement with torch, conversion once, cache keys, pickling."""
+
+import importlib.util
+import pickle
+
+import numpy as np
+import pytest
+import torch
+
+from skvideo_imb.features import InceptionFeaturizer
+from skvideo_imb.features import _engines
+
+HAS_OPENVINO = importlib.util.find_spec("openvino") is not None
+needs_openvino = pytest.mark.skipif(not HAS_OPENVINO, reason="openvino is not installed")
+CPU = torch.device("cpu")
+
+
+@pytest.fixture(scope="module")
+def videos(make_videos):
+    return make_videos(n=3, t=6, seed=2)
+
+
+@pytest.fixture(scope="module")
+def reference(videos):
+    """A network fitted in fp32 with the torch engine, and its features."""
+    featurizer = InceptionFeaturizer(n_frames=3, weights=None, image_size=75, batch_size=4,
+                                     precision="fp32", engine="torch",
+                                     random_state=0).fit(videos)
+    return featurizer, featurizer.transform(videos).reshape(-1, 2048)
+
+
+def _cosines(a, b, width=2048):
+    a, b = a.reshape(-1, width), b.reshape(-1, width)
+    return (a * b).sum(1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)
+
+
+@pytest.fixture(scope="module")
+def well_conditioned(videos):
+    """A randomly initialised ResNet-18 (BatchNorm recalibrated) in fp32, and its features.
+
+    A randomly initialised InceptionV3 amplifies rounding: its bf16 features differ from
+    its fp32 ones (cosine about 0.6 at 75 px) in torch itself, whatever the engine; a
+    residual network does not, so bf16 agreement is checked on this one.
+    """
+    featurizer = InceptionFeaturizer(n_frames=3, backbone="resnet18", weights=None,
+                                     image_size=64, precision="fp32", engine="torch",
+                                     random_state=0).fit(videos)
+    return featurizer, featurizer.transform(videos).reshape(-1, 512)
+
+
+def test_auto_is_openvino_on_cpu_when_installed_else_torch(monkeypatch):
+    expected = "openvino" if HAS_OPENVINO else "torch"
+    assert _engines.resolve_engine("auto", CPU) == expected
+    monkeypatch.setattr(_engines.importlib.util, "find_spec", lambda name: None)
+    assert _engines.resolve_engine("auto", CPU) == "torch"
+    with pytest.raises(ValueError, match="openvino package is not installed"):
+        _engines.resolve_engine("openvino", CPU)
+
+
+def test_auto_is_torch_on_cuda():
+    assert _engines.resolve_engine("auto", torch.device("cuda")) == "torch"
+    with pytest.raises(ValueError, match="runs on the CPU only"):
+        _engines.resolve_engine("openvino", torch.device("cuda"))
+
+
+def test_unknown_engine_is_an_error(videos):
+    with pytest.raises(ValueError, match="engine"):
+        InceptionFeaturizer(n_frames=2, weights=None, image_size=75,
+                            engine="tensorrt").fit(videos)
+
+
+def _as_engine(fitted, engine, precision=None):
+    """The same fitted network, run by another engine (and precision)."""
+    twin = pickle.loads(pickle.dumps(fitted))
+    twin.engine_ = engine
+    if precision is not None:
+        twin.precision_ = precision
+    return twin
+
+
+@needs_openvino
+def test_openvino_fp32_features_agree_with_torch_fp32(reference, videos):
+    fitted, expected = reference
+    out = _as_engine(fitted, "openvino", "fp32").transform(videos)
+    assert _cosines(out, expected).min() >= 0.99
+
+
+@pytest.mark.parametrize("engine", [
+    "torch", pytest.param("openvino", marks=needs_openvino)])
+def test_bf16_features_agree_with_torch_fp32(well_conditioned, videos, engine):
+    fitted, expected = well_conditioned
+    out = _as_engine(fitted, engine, "bf16").transform(videos)
+    assert _cosines(out, expected, 512).min() >= 0.99
+
+
+@pytest.mark.slow
+def test_torch_compile_features_agree_with_torch(videos):
+    small = dict(n_frames=2, backbone="resnet18", weights=None, image_size=64,
+                 precision="fp32", random_state=0)
+    eager = InceptionFeaturizer(engine="torch", **small).fit(videos)
+    compiled = _as_engine(eager, "torch-compile")
+    a = eager.transform(videos).reshape(-1, 512)
+    b = compiled.transform(videos).reshape(-1, 512)
+    cos = (a * b).sum(1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)
+    assert cos.min() >= 0.99
+
+
+@needs_openvino
+def test_a_network_is_converted_once_per_process(reference, videos, monkeypatch, tmp_path):
+    fitted, _ = reference
+    calls = []
+    convert = _engines._convert
+    monkeypatch.setattr(_engines, "_convert",
+                        lambda *args: calls.append(1) or convert(*args))
+    monkeypatch.setattr(_engines, "_CONVERTED", type(_engines._CONVERTED)())
+    featurizer = _as_engine(fitted, "openvino")
+    featurizer.set_params(cache=str(tmp_path))
+    first = featurizer.transform(videos)
+    featurizer.transform(videos[:1])
+    assert len(calls) == 1
+    copy = pickle.loads(pickle.dumps(featurizer))          # the same network, refitted or
+    assert copy._engine is None                             # unpickled in this process
+    np.testing.assert_array_equal(copy.set_params(cache=None).transform(videos), first)
+    assert len(calls) == 1
+    _engines._CONVERTED.clear()                             # as in a new process ...
+    again = pickle.loads(pickle.dumps(featurizer))
+    np.testing.assert_array_equal(again.transform(videos), first)
+    assert len(calls) == 1                                  # ... which reads the cache
+    assert list(tmp_path.rglob("openvino-75px.xml"))
+    _engines._CONVERTED.clear()
+    fresh = pickle.loads(pickle.dumps(featurizer)).set_params(cache=None)
+    np.testing.assert_array_equal(fresh.transform(videos), first)
+    assert len(calls) == 2                                  # no memo, no cache: converted
+
+
+@needs_openvino
+def test_engine_is_part_of_the_cache_key(reference, videos, tmp_path):
+    fitted, _ = reference
+    torch_run = _as_engine(fitted, "torch").set_params(cache=str(tmp_path))
+    torch_run.transform(videos)
+    openvino_run = _as_engine(fitted, "openvino").set_params(cache=str(tmp_path))
+    openvino_run.transform(videos)
+    assert (openvino_run.cache_hits_, openvino_run.cache_misses_) == (0, 9)
+    folders = sorted(p.parent.name for p in tmp_path.glob("*/model.json"))
+    assert len(folders) == 2 and any("-openvino-" in f for f in folders)
+
+
+@needs_openvino
+def test_a_pickle_from_a_machine_with_openvino_loads_without_it(reference, videos,
+                                                                monkeypatch):
+    fitted, expected = reference
+    pickled = pickle.dumps(_as_engine(fitted, "openvino"))
+    monkeypatch.setattr(_engines.importlib.util, "find_spec", lambda name: None)
+    restored = pickle.loads(pickled)
+    with pytest.warns(RuntimeWarning, match="engine 'openvino'.*not available here; "
+                                            "using 'torch'"):
+        out = restored.transform(videos)
+    assert restored.engine_ == "torch"
+    np.testing.assert_allclose(out.reshape(-1, 2048), expected, rtol=1e-5, atol=1e-5)
+
+
+def test_fit_resolves_the_engine(videos):
+    featurizer = InceptionFeaturizer(n_frames=2, weights=None, image_size=75,
+                                     random_state=0).fit(videos)
+    assert featurizer.engine_ == ("openvino" if HAS_OPENVINO else "torch")
+    assert featurizer.get_params()["engine"] == "auto"

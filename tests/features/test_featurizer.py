@@ -329,3 +329,33 @@ def test_stopping_early_stops_the_loader_thread():
             break
     assert not any(t.name == "skvideo_imb-loader" for t in threading.enumerate())
     assert len(loaded) <= 6           # it never ran far ahead of the consumer
+
+
+THREADS_CHILD = """
+import sys
+import numpy as np
+import torch
+torch.set_num_threads(int(sys.argv[1]))
+from skvideo_imb import InceptionFeaturizer
+X = np.random.RandomState(0).randint(0, 256, (4, 6, 80, 80, 3), dtype=np.uint8)
+featurizer = InceptionFeaturizer(n_frames=3, weights=None, image_size=75,
+                                 precision=sys.argv[2], random_state=0).fit(X)
+np.save(sys.argv[3], featurizer.transform(X))
+print(featurizer.model_digest_)
+"""
+
+
+@pytest.mark.slow
+def test_fit_does_not_depend_on_the_number_of_threads(tmp_path, precision="auto"):
+    """GridSearchCV(n_jobs), Dask workers and laptops fit the same network."""
+    import subprocess
+    import sys
+    digests, features = [], []
+    for threads in (1, 2):
+        out = tmp_path / f"features{threads}.npy"
+        done = subprocess.run([sys.executable, "-c", THREADS_CHILD, str(threads), precision,
+                               str(out)], capture_output=True, text=True, check=True)
+        digests.append(done.stdout.strip())
+        features.append(np.load(out))
+    assert digests[0] == digests[1]          # the same network, bit for bit
+    np.testing.assert_array_equal(features[0], features[1])

@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml setup.cfg Makefile
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/skvideo-imb reproduce --out demo_output
+	$(VENV)/bin/skvideo-imb reproduce --out demo_output --scheduler local:2
 
 test: $(STAMP)
 	$(PY) -m pytest
@@ -37,6 +37,7 @@ docs: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/featurize.py
 	$(PY) benchmarks/train_speed.py
+	$(PY) benchmarks/search_scaling.py
 
 clean:
 	rm -rf $(VENV) docs/_build docs/auto_examples docs/generated docs/sg_execution_times.rst demo_output .pytest_cache

@@ -3,9 +3,11 @@
 Every torch estimator of the package resolves its ``device`` and ``precision``
 parameters here, with the same functions and the same errors.  The rules:
 
-**Device.**  ``"auto"`` is the current CUDA device when CUDA is available, else the CPU.
-Anything else is handed to :class:`torch.device`; a CUDA device without CUDA is a
-``ValueError``.
+**Device.**  ``"auto"`` is a CUDA device when CUDA is available, else the CPU.  With one
+visible GPU (a Dask-CUDA worker sees exactly its own) that GPU; with several, each
+process claims one for its lifetime, so that the concurrent fits of
+``GridSearchCV(n_jobs=k)`` spread over the GPUs (:func:`claim_gpu`).  Anything else is
+handed to :class:`torch.device`; a CUDA device without CUDA is a ``ValueError``.
 
 **Precision.**  ``"fp32"``, ``"bf16"`` or ``"fp16"`` are autocast precisions (``fp32``
 means no autocast).  ``"fp16"`` needs CUDA on every estimator (PyTorch's CPU kernels for
@@ -38,13 +40,14 @@ random state are left alone (:func:`torch.manual_seed` would reseed every GPU fo
 good).
 """
 
+import os
 import warnings
 from contextlib import contextmanager, nullcontext
 from functools import lru_cache
 
 import torch
 
-__all__ = ["AUTOCAST_DTYPES", "PRECISIONS", "autocast", "cpu_has_native_bf16",
+__all__ = ["AUTOCAST_DTYPES", "PRECISIONS", "autocast", "claim_gpu", "cpu_has_native_bf16",
            "cuda_has_native_bf16", "relocate", "resolve_device", "resolve_precision",
            "seeded"]
 
@@ -79,14 +82,66 @@ def resolve_device(device):
     device(type='cpu')
     """
     if isinstance(device, str) and device == "auto":
-        if torch.cuda.is_available():
-            return torch.device("cuda", torch.cuda.current_device())
-        return torch.device("cpu")
+        if not torch.cuda.is_available():
+            return torch.device("cpu")
+        if torch.cuda.device_count() > 1:
+            return torch.device("cuda", claim_gpu())
+        return torch.device("cuda", torch.cuda.current_device())
     device = torch.device(device)
     if device.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device={str(device)!r} was requested but CUDA is not available; "
                          "use device='auto' or 'cpu'.")
     return device
+
+
+_CLAIM = {}  # process id -> (GPU index, open lock file holding the claim)
+
+
+def claim_gpu(lock_dir=None):
+    """The GPU this process uses for ``device="auto"`` when several are visible.
+
+    The first call of a process claims a GPU and keeps it for the process's lifetime:
+    it tries the GPUs in decreasing order of free memory and takes the first whose
+    lock file (``skvideo_imb-gpu-<uid>-<index>.lock`` in ``lock_dir``) no other living
+    process holds; when every GPU is claimed, it shares the one with the most free
+    memory.  Locks are advisory (``flock``) and die with their process, so a killed
+    worker frees its GPU.  Concurrent fits of ``GridSearchCV(n_jobs=k)`` thus land on
+    different GPUs without device code, as long as ``k`` is at most the number of GPUs.
+
+    Parameters
+    ----------
+    lock_dir : str or None, default=None
+        Folder of the lock files; the temporary folder when None.
+
+    Returns
+    -------
+    index : int
+    """
+    import fcntl
+    import tempfile
+
+    pid = os.getpid()
+    if pid in _CLAIM:
+        return _CLAIM[pid][0]
+    _CLAIM.clear()  # a forked child claims its own
+    free = {i: torch.cuda.mem_get_info(i)[0] for i in range(torch.cuda.device_count())}
+    order = sorted(free, key=lambda i: (-free[i], i))
+    folder = lock_dir or tempfile.gettempdir()
+    for index in order:
+        path = os.path.join(folder, f"skvideo_imb-gpu-{os.getuid()}-{index}.lock")
+        try:
+            handle = open(path, "a")
+        except OSError:
+            continue
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            continue
+        _CLAIM[pid] = (index, handle)
+        return index
+    _CLAIM[pid] = (order[0], None)
+    return order[0]
 
 
 def _cpu_flags():

@@ -2,6 +2,8 @@
 
 import os
 
+from skvideo_imb import InceptionFeaturizer
+
 
 class PidRecorder:
     """A scorer that records the process it runs in (a file named by its pid); scores 0."""
@@ -15,3 +17,28 @@ class PidRecorder:
 
     def pids(self):
         return {int(name) for name in os.listdir(self.directory)}
+
+
+class JournalFeaturizer(InceptionFeaturizer):
+    """An InceptionFeaturizer that journals every frame its network computes.
+
+    Each process appends the number of frames of each network call to
+    ``<cache>/journal/<pid>.txt``, so that a test can count, across worker processes,
+    how many frames were computed and by whom.
+    """
+
+    def _forward(self, frames):
+        folder = os.path.join(os.fspath(self.cache), "journal")
+        os.makedirs(folder, exist_ok=True)
+        with open(os.path.join(folder, f"{os.getpid()}.txt"), "a") as f:
+            f.write(f"{frames.shape[0]}\n")
+        return super()._forward(frames)
+
+
+def journal(cache):
+    """{pid: frames computed} from a JournalFeaturizer's cache folder."""
+    folder = os.path.join(os.fspath(cache), "journal")
+    if not os.path.isdir(folder):
+        return {}
+    return {int(name[:-4]): sum(int(line) for line in open(os.path.join(folder, name)))
+            for name in os.listdir(folder)}

@@ -256,3 +256,56 @@ def test_fits_never_reseed_every_gpu(monkeypatch):
         ResBiLSTMClassifier(hidden_size=4, fc_size=4, max_epochs=1, random_state=0,
                             early_stopping=True, validation_fraction=0.5).fit(
             np.zeros((8, 2, 3)), [0, 1] * 4)
+
+
+# ---------------------------------------------------------------- several GPUs
+
+@pytest.fixture
+def three_gpus(monkeypatch):
+    free = {0: 10, 1: 30, 2: 20}  # GiB free, say
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 3)
+    monkeypatch.setattr(torch.cuda, "mem_get_info", lambda i: (free[i], 40))
+    monkeypatch.setattr(_runtime, "_CLAIM", {})
+    return free
+
+
+def _claim_as(monkeypatch, pid, lock_dir):
+    """Claim a GPU as process ``pid`` would (claims are per process); return (index,
+    lock file), the lock staying held while the returned file is open."""
+    monkeypatch.setattr(_runtime.os, "getpid", lambda: pid)
+    monkeypatch.setattr(_runtime, "_CLAIM", {})
+    index = _runtime.claim_gpu(lock_dir=str(lock_dir))
+    return index, _runtime._CLAIM[pid][1]
+
+
+def test_auto_claims_the_freest_gpu_and_keeps_it(three_gpus, tmp_path, monkeypatch):
+    monkeypatch.setattr("tempfile.gettempdir", lambda: str(tmp_path))
+    assert _runtime.resolve_device("auto") == torch.device("cuda", 1)
+    three_gpus[1] = 0                           # it fills up: the process keeps its GPU
+    assert _runtime.resolve_device("auto") == torch.device("cuda", 1)
+    assert list(tmp_path.glob("skvideo_imb-gpu-*-1.lock"))
+
+
+def test_concurrent_processes_spread_over_the_gpus(three_gpus, tmp_path, monkeypatch):
+    claims = [_claim_as(monkeypatch, pid, tmp_path) for pid in (101, 102, 103, 104)]
+    # freest first, every GPU once; a fourth process shares the freest one
+    assert [index for index, _ in claims] == [1, 2, 0, 1]
+    assert claims[-1][1] is None
+    for _, handle in claims[:3]:
+        handle.close()
+
+
+def test_a_dead_process_frees_its_gpu(three_gpus, tmp_path, monkeypatch):
+    index, handle = _claim_as(monkeypatch, 201, tmp_path)
+    assert index == 1
+    handle.close()                              # the lock dies with its process
+    assert _claim_as(monkeypatch, 202, tmp_path)[0] == 1
+
+
+def test_one_visible_gpu_is_used_without_claims(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    monkeypatch.setattr(torch.cuda, "current_device", lambda: 0)
+    monkeypatch.setattr(_runtime, "claim_gpu", lambda: pytest.fail("claimed"))
+    assert _runtime.resolve_device("auto") == torch.device("cuda", 0)

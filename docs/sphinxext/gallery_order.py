@@ -9,7 +9,8 @@ cannot be pickled.
 import os
 
 ORDER = ["plot_oversampling.py", "plot_pipeline.py", "plot_smote_comparison.py",
-         "plot_grid_search_cache.py", "plot_ablation_curves.py", "plot_your_own_videos.py"]
+         "plot_grid_search_cache.py", "plot_dask_search.py", "plot_ablation_curves.py",
+         "plot_your_own_videos.py"]
 
 
 class TutorialOrder:

@@ -1,8 +1,10 @@
 """``skvideo-imb reproduce``: the paper's experiment grid and its report."""
 
+import functools
 import os
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -24,13 +26,53 @@ def _devices_used(results):
                                   if "device" in r})}
 
 
-def _n_jobs(scheduler, parser):
-    if scheduler == "none":
-        return None
+def _check_scheduler(scheduler, parser):
     kind, _, count = scheduler.partition(":")
-    if kind == "local" and count.isdigit() and int(count) >= 1:
-        return int(count)
-    parser.error(f"--scheduler must be 'none' or 'local:N' (N >= 1), got {scheduler!r}")
+    if scheduler == "none" or scheduler.startswith("tcp://") or (
+            kind == "local" and count.isdigit() and int(count) >= 1):
+        return scheduler
+    parser.error(f"--scheduler must be 'none', 'local:N' (N >= 1) or 'tcp://HOST:PORT', "
+                 f"got {scheduler!r}")
+
+
+@contextmanager
+def scheduler(spec, log=print):
+    """Where the rows run: yields the ``n_jobs`` for :func:`run_reproduction`.
+
+    ``none``: this process.  ``local:N``: a Dask ``LocalCluster`` of N worker processes
+    sharing the cores (worker processes of joblib's loky when Dask is not installed).
+    ``tcp://HOST:PORT``: the Dask scheduler there (its workers must see the data and the
+    feature cache at the same paths).
+    """
+    if spec == "none":
+        yield None
+        return
+    count = int(spec.partition(":")[2]) if spec.startswith("local:") else None
+    try:
+        import distributed
+    except ImportError:
+        if count is None:
+            raise RuntimeError("--scheduler tcp://... needs Dask: pip install "
+                               "'skvideo-imb[dask]'") from None
+        log(f"scheduler: {count} local worker processes (joblib; install skvideo-imb[dask] "
+            "for a Dask cluster)")
+        yield count
+        return
+    from joblib import parallel_backend
+    cluster = None
+    if count is not None:
+        threads = max(1, (os.cpu_count() or 1) // count)
+        cluster = distributed.LocalCluster(n_workers=count, threads_per_worker=threads,
+                                           processes=True, dashboard_address=None)
+    try:
+        with distributed.Client(cluster or spec) as client:
+            workers = client.scheduler_info()["workers"]
+            log(f"scheduler: Dask at {client.scheduler.address}, {len(workers)} workers")
+            with parallel_backend("dask"):
+                yield -1
+    finally:
+        if cluster is not None:
+            cluster.close()
 
 
 def add_parser(sub):
@@ -62,9 +104,10 @@ def add_parser(sub):
     rep.add_argument("--no-ablations", action="store_true",
                      help="skip the Figure 3 ablation curves")
     rep.add_argument("--scheduler", default="none", metavar="WHERE",
-                     help="where the rows are fitted: 'none' (default: in this process) or "
-                     "'local:N' (N worker processes on this machine, one torch thread "
-                     "each when N matches the cores)")
+                     help="where the rows are fitted: 'none' (default: in this process), "
+                     "'local:N' (a Dask LocalCluster of N worker processes sharing the "
+                     "cores) or 'tcp://HOST:PORT' (a Dask scheduler; its workers must see "
+                     "the data and the cache at the same paths)")
     rep.set_defaults(run=run)
 
 
@@ -73,7 +116,7 @@ def run(args, parser, argv=None):
 
     if args.seeds < 1:
         parser.error(f"--seeds must be at least 1, got {args.seeds}")
-    n_jobs = _n_jobs(args.scheduler, parser)
+    _check_scheduler(args.scheduler, parser)
     out = Path(args.out)
     cache = args.cache or str(out / "feature_cache")
     weights = _weights(args.weights, args.data)
@@ -89,11 +132,12 @@ def run(args, parser, argv=None):
               for c, n in zip(*np.unique(first["y_train"], return_counts=True))}
     print(f"seed {seeds[0]}: train {len(first['X_train'])} videos {counts}; "
           f"test {len(first['X_test'])}", flush=True)
-    results = run_reproduction(args.data, seeds=seeds, profile=args.profile,
-                               weights=weights, cache=cache,
-                               ablations=not args.no_ablations, device=args.device,
-                               n_jobs=n_jobs,
-                               log=lambda line: print(line, flush=True))
+    log = functools.partial(print, flush=True)
+    with scheduler(args.scheduler, log) as n_jobs:
+        results = run_reproduction(args.data, seeds=seeds, profile=args.profile,
+                                   weights=weights, cache=cache,
+                                   ablations=not args.no_ablations, device=args.device,
+                                   n_jobs=n_jobs, log=log)
     runs = results["runs"]
     run_info = {"command": "skvideo-imb " + " ".join(argv if argv is not None
                                                       else sys.argv[1:]),

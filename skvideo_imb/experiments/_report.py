@@ -153,9 +153,14 @@ def write_report(results, out, *, run_info):
     Examples
     --------
     >>> import pathlib, tempfile
-    >>> from skvideo_imb.experiments import ROWS, run_reproduction, write_report
-    >>> results = run_reproduction(seeds=[0, 1], profile="smoke", rows=ROWS[:1],
-    ...                            ablations=False, verbose=0, log=lambda line: None)
+    >>> from skvideo_imb.experiments import write_report
+    >>> from skvideo_imb.experiments._summary import summarise_rows
+    >>> runs = [{"seed": seed, "y_test": ["a", "b"], "curves": {}, "rows": [
+    ...     {"name": "CNN-LSTM", "row": {}, "accuracy": acc, "f1_macro": acc,
+    ...      "f1_weighted": acc, "fit_time_s": 1.0, "y_pred": ["a", "a"]}]}
+    ...     for seed, acc in ((0, 0.5), (1, 1.0))]
+    >>> results = {"runs": runs, "rows": summarise_rows(runs), "curves": {},
+    ...            "seeds": [0, 1], "labels": ["a", "b"], "settings": {}}
     >>> paths = write_report(results, pathlib.Path(tempfile.mkdtemp()), run_info={})
     >>> sorted(paths)
     ['confusion', 'csv', 'json', 'markdown']

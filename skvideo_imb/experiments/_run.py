@@ -13,7 +13,8 @@ rows and ablations are then independent tasks, run in this process or, with
 import time
 
 import numpy as np
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, parallel_config
+from joblib.parallel import get_active_backend
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import train_test_split
 
@@ -136,6 +137,17 @@ def _run_task(kind, item, prepared, settings, device, log):
     return _fit_ablation(item, prepared, settings, device, log)
 
 
+def _run_tasks(tasks, prepared, settings, device, log, n_jobs):
+    calls = (delayed(_run_task)(kind, item, p, settings, device, log) for kind, item, p in tasks)
+    backend, _ = get_active_backend()
+    if type(backend).__name__ == "DaskDistributedBackend":
+        # every seed's data and featurizer on every worker: joblib would otherwise put
+        # each on one worker, and a worker's death would lose them with it
+        with parallel_config(backend="dask", scatter=prepared):
+            return Parallel(n_jobs=-1 if n_jobs is None else n_jobs)(calls)
+    return Parallel(n_jobs=n_jobs)(calls)
+
+
 def run_reproduction(data="synthetic", *, seeds=(0,), profile="quick", weights=None,
                      cache=None, rows=ROWS, ablations=True, device="auto", n_jobs=None,
                      verbose=1, log=print):
@@ -166,9 +178,10 @@ def run_reproduction(data="synthetic", *, seeds=(0,), profile="quick", weights=N
         Where the featurizer and the classifiers run.
     n_jobs : int or None, default=None
         Rows and ablations run as joblib tasks: ``None`` or 1 in this process, ``k``
-        in ``k`` workers of the active joblib backend (loky by default, Dask under
-        ``joblib.parallel_backend("dask")``).  Without a ``cache`` every worker
-        computes the features it needs.
+        in ``k`` workers of the active joblib backend (loky by default).  Under
+        ``joblib.parallel_backend("dask")`` they run on the Dask cluster (every worker,
+        whatever ``n_jobs``), with each seed's data and featurizer sent to every
+        worker.  Without a ``cache`` every worker computes the features it needs.
     verbose : int, default=1
         Show the featurizer's progress bar (frames/s) on standard error.
     log : callable, default=print
@@ -187,7 +200,11 @@ def run_reproduction(data="synthetic", *, seeds=(0,), profile="quick", weights=N
     Examples
     --------
     >>> from skvideo_imb.experiments import ROWS, run_reproduction
-    >>> results = run_reproduction(seeds=[0, 1], profile="smoke", rows=ROWS[:1],
+    >>> from skvideo_imb.datasets import make_synthetic_videos
+    >>> X, y = make_synthetic_videos(4, n_frames=6)        # one fixed split, small
+    >>> data = {"name": "tiny", "X_train": X[::2], "y_train": y[::2], "X_test": X[1::2],
+    ...         "y_test": y[1::2]}
+    >>> results = run_reproduction(data, seeds=[0, 1], profile="smoke", rows=ROWS[:1],
     ...                            ablations=False, verbose=0, log=lambda line: None)
     >>> [len(run["rows"]) for run in results["runs"]], len(results["rows"][0]["f1_macro"]["values"])
     ([1, 1], 2)
@@ -204,8 +221,7 @@ def run_reproduction(data="synthetic", *, seeds=(0,), profile="quick", weights=N
     log(f"fitting {len(tasks)} pipelines ({len(rows)} rows"
         + (f" and {len(ABLATIONS)} ablations" if ablations else "")
         + f" x {len(seeds)} seeds)")
-    outcomes = Parallel(n_jobs=n_jobs)(
-        delayed(_run_task)(kind, item, p, settings, device, log) for kind, item, p in tasks)
+    outcomes = _run_tasks(tasks, prepared, settings, device, log, n_jobs)
     runs = []
     for p in prepared:
         mine = [(kind, item, out) for (kind, item, q), out in zip(tasks, outcomes) if q is p]

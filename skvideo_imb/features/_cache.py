@@ -23,15 +23,24 @@ the caller, which warns.
 Writes go to a temporary file in the same folder that is then renamed over the final
 name (:func:`os.replace` is atomic), so concurrent processes that write the same key
 never expose a partial file: a reader sees the old complete file, the new complete file,
-or none.  A process killed between the two steps leaves a ``.tmp-*.part`` file; those
-older than an hour are removed the first time a process opens the cache.  A write that
-fails (read-only folder, full disk, a path in the way) never fails the caller: the cache
-stops writing, remembers the error in ``write_error``, and the caller warns once.
+or none.  So that concurrent processes (the workers of a grid search, of a Dask cluster)
+also *compute* each frame once, a process about to compute a frame first claims it: it
+creates ``claims/<digest>.claim`` exclusively, naming its host and process, and removes
+it once the vector is written.  A process that finds a frame claimed waits for the
+vector instead; a claim whose process has died (on the same host), or older than ten
+minutes, is stale and taken over.  A process killed between writing and renaming
+leaves a ``.tmp-*.part`` file; those older than an hour are removed the first time a
+process opens the cache.
+
+A write that fails (read-only folder, full disk, a path in the way) never fails the
+caller: the cache stops writing, remembers the error in ``write_error``, and the caller
+warns once.
 """
 
 import hashlib
 import json
 import os
+import socket
 import struct
 import tempfile
 import time
@@ -45,6 +54,7 @@ _HEADER = struct.Struct("<8s20sI16s")  # magic, key digest, length, payload chec
 _COUNT_MAGIC = b"SVICNT02"
 _COUNT = struct.Struct("<8s20sQ")      # magic, key digest, count; then a checksum
 _STALE_AFTER_S = 3600
+_CLAIM_STALE_AFTER_S = 600
 _CLEANED = set()  # cache roots whose stale temporary files this process removed
 
 
@@ -147,6 +157,7 @@ class FeatureCache:
         self.n_corrupt = 0
         self.n_corrupt_counts = 0
         self.write_error = None
+        self._claims = set()
         self._description = description
         self._described = False
         if self.root not in _CLEANED and os.path.isdir(self.root):
@@ -177,13 +188,14 @@ class FeatureCache:
         hexd = digest.hex()
         return os.path.join(self.folder, hexd[:2], hexd + ".feat")
 
-    def get(self, digest):
-        """The stored vector, or ``None`` when absent or corrupt (counted in ``n_corrupt``)."""
+    def get(self, digest, count_corrupt=True):
+        """The stored vector, or ``None`` when absent or corrupt (counted in ``n_corrupt``
+        unless ``count_corrupt`` is false: a second look at the same entry)."""
         data = self._read(self._path(digest))
         if data is None:
             return None
         vector = self._decode(digest, data)
-        if vector is None:
+        if vector is None and count_corrupt:
             self.n_corrupt += 1
         return vector
 
@@ -240,3 +252,68 @@ class FeatureCache:
         digest = key_digest("count", identity)
         body = _COUNT.pack(_COUNT_MAGIC, digest, int(count))
         self._write(self._count_path(digest), body + _checksum(body))
+
+    # -- claims: who computes a frame -------------------------------------------------
+
+    def _claim_path(self, digest):
+        hexd = digest.hex()
+        return os.path.join(self.folder, "claims", hexd[:2], hexd + ".claim")
+
+    def claim(self, digest):
+        """Whether this process should compute ``digest`` (True), or another process
+        is computing it and its vector will appear (False).
+
+        A stale claim (dead process, or too old) is taken over.  When claims cannot be
+        written (a read-only cache), every process computes what it needs.
+        """
+        if self.write_error is not None:
+            return True
+        path = self._claim_path(digest)
+        for _ in range(2):
+            try:
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                if not self._stale(path):
+                    return False
+                try:
+                    os.unlink(path)
+                except OSError:
+                    pass
+                continue
+            except OSError:
+                return True
+            with os.fdopen(fd, "w") as f:
+                f.write(f"{socket.gethostname()} {os.getpid()} {time.time()}")
+            self._claims.add(path)
+            return True
+        return True
+
+    def _stale(self, path):
+        try:
+            with open(path) as f:
+                host, pid, started = f.read().split()
+            pid, started = int(pid), float(started)
+        except (OSError, ValueError):  # vanished, or half written: look again later
+            return False
+        if time.time() - started > _CLAIM_STALE_AFTER_S:
+            return True
+        if host == socket.gethostname():
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return True
+            except OSError:
+                pass
+        return False
+
+    def release(self, digest=None):
+        """Remove this process's claim on ``digest`` (on every frame when None)."""
+        paths = [self._claim_path(digest)] if digest is not None else list(self._claims)
+        for path in paths:
+            if path in self._claims:
+                self._claims.discard(path)
+                try:
+                    os.unlink(path)
+                except OSError:
+                    pass

@@ -407,11 +407,15 @@ class InceptionFeaturizer(TransformerMixin, BaseEstimator):
         with tqdm(total=out.shape[0] * out.shape[1], unit="frame", file=sys.stderr,
                   disable=not self.verbose, desc=type(self).__name__) as progress:
             scheduler = FrameScheduler(
-                out, self._forward, self.batch_size,
-                cache=cache, progress=progress.update)
-            for item in iterate(dataset, self.num_workers):
-                scheduler.add(item)
-            scheduler.finish()
+                out, self._forward, self.batch_size, cache=cache,
+                progress=progress.update, reload=dataset.__getitem__)
+            try:
+                for item in iterate(dataset, self.num_workers):
+                    scheduler.add(item)
+                scheduler.finish()
+            finally:
+                if cache is not None:
+                    cache.release()  # claims of frames left uncomputed by an error
         self._report(scheduler, cache, len(samples))
         return out.reshape(len(samples), -1) if self.flatten else out
 

@@ -13,8 +13,15 @@ key digest; per digest it is either
 Queued frames go through ``compute`` in batches of exactly ``batch_size`` frames (the
 last one smaller), mixing frames of consecutive samples; each result is placed at every
 position that waits for it and, with a cache, written to it.
+
+With a cache shared by several processes, a new frame is queued only if this process
+wins its claim (:meth:`FeatureCache.claim`); a frame another process is computing is
+*deferred*: after its own work, :meth:`finish` waits for those vectors to appear in the
+cache, and computes itself any whose claim went stale (reloading the sample through
+``reload``).
 """
 
+import time
 from collections import deque
 
 import numpy as np
@@ -39,6 +46,11 @@ class FrameScheduler:
         Computed vectors are written to it.
     progress : callable or None, default=None
         Called with the number of output positions filled, as they are filled.
+    reload : callable or None, default=None
+        ``reload(index)`` loads sample ``index`` again (a :class:`LoadedSample`), for a
+        deferred frame this process must compute after all.
+    poll : float, default=0.05
+        Seconds between looks at the cache while waiting for deferred frames.
 
     Attributes
     ----------
@@ -53,6 +65,9 @@ class FrameScheduler:
         How many of those were frame counts.
     cache_errors : list of str
         Cache writes that failed while loading (in DataLoader workers, say).
+    deferred : int
+        Distinct frames another process was computing; they count as ``hits`` when
+        their vectors arrived, as ``misses`` when this process computed them after all.
 
     Examples
     --------
@@ -68,14 +83,18 @@ class FrameScheduler:
     ([1.0, 2.0, 1.0], 2)
     """
 
-    def __init__(self, out, compute, batch_size, cache=None, progress=None):
+    def __init__(self, out, compute, batch_size, cache=None, progress=None, reload=None,
+                 poll=0.05):
         self.out = out
         self.compute = compute
         self.batch_size = int(batch_size)
         self.cache = cache
         self.progress = progress or (lambda n: None)
-        self.hits = self.misses = self.corrupt = self.corrupt_counts = 0
+        self.reload = reload
+        self.poll = poll
+        self.hits = self.misses = self.corrupt = self.corrupt_counts = self.deferred = 0
         self.cache_errors = []
+        self._elsewhere = {}     # digest -> index of a sample holding it, computed elsewhere
         self._done = {}          # digest -> (sample, position) holding its vector
         self._waiting = {}       # digest -> positions waiting for a queued computation
         self._queue = deque()    # (uint8 frames, their digests), in arrival order
@@ -95,8 +114,20 @@ class FrameScheduler:
                 filled += 1
             elif digest in self._waiting:
                 self._waiting[digest].append((item.index, t))
+            elif digest in self._elsewhere:
+                self._waiting[digest].append((item.index, t))
             elif digest in item.hits:
                 self.out[item.index, t] = item.hits[digest]
+                self._done[digest] = (item.index, t)
+                self.hits += 1
+                filled += 1
+            elif self.cache is not None and not self.cache.claim(digest):
+                self._waiting[digest] = [(item.index, t)]   # another process computes it
+                self._elsewhere[digest] = item.index
+                self.deferred += 1
+            elif self.cache is not None and (late := self._written_meanwhile(digest)) \
+                    is not None:
+                self.out[item.index, t] = late
                 self._done[digest] = (item.index, t)
                 self.hits += 1
                 filled += 1
@@ -115,10 +146,48 @@ class FrameScheduler:
         while self._queued >= self.batch_size:
             self._run(self.batch_size)
 
+    def _written_meanwhile(self, digest):
+        """The vector of a just-claimed frame that another process wrote after this one
+        looked it up (and released), or None; the claim is released if so."""
+        vector = self.cache.get(digest, count_corrupt=False)
+        if vector is not None:
+            self.cache.release(digest)
+        return vector
+
     def finish(self):
-        """Compute whatever is still queued."""
+        """Compute whatever is still queued, then collect the frames computed elsewhere."""
         if self._queued:
             self._run(self._queued)
+        while self._elsewhere:
+            arrived = {}
+            for digest in list(self._elsewhere):
+                vector = self.cache.get(digest, count_corrupt=False)
+                if vector is not None:
+                    arrived[digest] = vector
+                elif self.cache.claim(digest):  # its process died, or gave up: ours now
+                    self._compute_here(digest)
+            for digest, vector in arrived.items():
+                del self._elsewhere[digest]
+                self._place(digest, vector)
+                self.hits += 1
+            if self._elsewhere:
+                time.sleep(self.poll)
+
+    def _compute_here(self, digest):
+        index = self._elsewhere.pop(digest)
+        item = self.reload(index)
+        row = item.missing.index(digest)
+        self._queue.append((item.frames[row:row + 1], [digest]))
+        self._queued += 1
+        self.misses += 1
+        self._run(self._queued)
+
+    def _place(self, digest, vector):
+        positions = self._waiting.pop(digest)
+        for i, t in positions:
+            self.out[i, t] = vector
+        self._done[digest] = positions[0]
+        self.progress(len(positions))
 
     def _take(self, n):
         """The next ``n`` queued frames and their digests."""
@@ -140,10 +209,7 @@ class FrameScheduler:
         self._queued -= n
         features = self.compute(frames)
         for digest, vector in zip(digests, features):
-            positions = self._waiting.pop(digest)
-            for i, t in positions:
-                self.out[i, t] = vector
-            self._done[digest] = positions[0]
+            self._place(digest, vector)
             if self.cache is not None:
                 self.cache.put(digest, np.asarray(vector))
-            self.progress(len(positions))
+                self.cache.release(digest)

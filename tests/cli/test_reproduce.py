@@ -155,3 +155,28 @@ def test_ucf101_layout_with_the_imbalance_protocol(tmp_path):
     assert record["data_name"] == "ucf101-imbalanced-split1" and record["n_test"] == 6
     assert sum(record["train_class_counts"].values()) <= 15  # the protocol only removes
     assert len(_scored_rows(out)) >= len(ROWS) - 1
+
+
+@pytest.mark.slow
+def test_a_local_dask_cluster_reports_the_same_scores(report, tmp_path, capsys):
+    pytest.importorskip("distributed")
+    out = tmp_path / "out"
+    # the rows do not depend on the ablations: skip them here, compare the rows
+    assert main(["reproduce", "--profile", "smoke", "--seeds", "2", "--scheduler", "local:2",
+                 "--no-ablations", "--out", str(out)]) == 0
+    # (the rows' progress lines are printed by the workers, to the terminal, not here)
+    assert "scheduler: Dask at tcp://" in capsys.readouterr().out
+
+    def scores(folder):
+        with open(folder / "results.csv") as f:
+            return [{k: v for k, v in row.items() if not k.startswith("fit_time")}
+                    for row in csv.DictReader(f)]
+    assert scores(out) == scores(report)
+    record = json.loads((out / "run.json").read_text())
+    assert record["scheduler"] == "local:2"
+
+
+def test_a_bad_scheduler_is_a_usage_error(tmp_path, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["reproduce", "--scheduler", "cluster", "--out", str(tmp_path)])
+    assert info.value.code == 2 and "--scheduler must be" in capsys.readouterr().err

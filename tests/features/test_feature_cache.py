@@ -182,7 +182,12 @@ CHILD = textwrap.dedent("""
             wait_for(sys.argv[4] + ".writing")
         real_replace(src, dst)
 
-    _cache.os.replace = replace
+    if sys.argv[5] == "race":
+        _cache.os.replace = replace
+        _cache.FeatureCache.claim = lambda self, digest: True  # no coordination
+    else:  # coordinated: start together, then let the claims decide who computes
+        open(sys.argv[3] + ".writing", "w").close()
+        wait_for(sys.argv[4] + ".writing")
     featurizer = pickle.load(open(sys.argv[1], "rb"))
     X = np.load(sys.argv[2])
     featurizer._get_model()                     # rebuild before the race starts
@@ -192,8 +197,7 @@ CHILD = textwrap.dedent("""
 """)
 
 
-@pytest.mark.slow
-def test_two_processes_write_the_same_keys(fitted, videos, expected, tmp_path, twin):
+def _two_processes(fitted, videos, tmp_path, twin, mode):
     cache = tmp_path / "cache"
     model_file, data_file = tmp_path / "featurizer.pkl", tmp_path / "X.npy"
     model_file.write_bytes(pickle.dumps(twin(fitted, cache=str(cache))))
@@ -203,12 +207,32 @@ def test_two_processes_write_the_same_keys(fitted, videos, expected, tmp_path, t
     script.write_text(CHILD)
     env = dict(os.environ, OMP_NUM_THREADS="1")
     children = [subprocess.Popen([sys.executable, str(script), str(model_file), str(data_file),
-                                  outs[k], outs[1 - k]], env=env, stdout=subprocess.PIPE,
+                                  outs[k], outs[1 - k], mode], env=env, stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE, text=True) for k in range(2)]
+    counts = []
     for child in children:
-        stdout, stderr = child.communicate(timeout=120)
+        stdout, stderr = child.communicate(timeout=180)
         assert child.returncode == 0, stderr
-        hits, misses = map(int, stdout.split())
+        counts.append(tuple(map(int, stdout.split())))
+    return cache, outs, counts
+
+
+@pytest.mark.slow
+def test_two_processes_compute_each_frame_once(fitted, videos, expected, tmp_path, twin):
+    """Concurrent transforms of the same videos: the claims share the work."""
+    cache, outs, counts = _two_processes(fitted, videos, tmp_path, twin, "coordinated")
+    for out in outs:
+        np.testing.assert_array_equal(np.load(out), expected)
+    assert sum(misses for _, misses in counts) == 15     # every distinct frame once
+    assert all(hits + misses == 15 for hits, misses in counts)
+    assert not list(cache.rglob("*.claim")) and not list(cache.rglob(".tmp-*"))
+
+
+@pytest.mark.slow
+def test_two_processes_write_the_same_keys(fitted, videos, expected, tmp_path, twin):
+    """Without claims, both write every key: the atomic writes keep every entry whole."""
+    cache, outs, counts = _two_processes(fitted, videos, tmp_path, twin, "race")
+    for hits, misses in counts:
         assert hits + misses == 15
         # batch_size=4: both looked up samples 0 and 1 (6 frames) before either wrote
         assert misses >= 6

@@ -266,7 +266,7 @@ def test_inside_grid_search_with_two_jobs(videos, tmp_path):
     y = np.array([0] * 4 + [1] * 4)
     pipe = make_pipeline(
         InceptionFeaturizer(n_frames=2, weights=None, image_size=75, num_workers=1,
-                            n_calibration_frames=16, random_state=0),
+                            n_calibration_frames=16, engine="torch", random_state=0),
         LogisticRegression(max_iter=200))
     where = PidRecorder(tmp_path)
     with warnings.catch_warnings():
@@ -338,7 +338,7 @@ import torch
 torch.set_num_threads(int(sys.argv[1]))
 from skvideo_imb import InceptionFeaturizer
 X = np.random.RandomState(0).randint(0, 256, (4, 6, 80, 80, 3), dtype=np.uint8)
-featurizer = InceptionFeaturizer(n_frames=3, weights=None, image_size=75,
+featurizer = InceptionFeaturizer(n_frames=3, weights=None, image_size=75, engine="torch",
                                  precision=sys.argv[2], random_state=0).fit(X)
 np.save(sys.argv[3], featurizer.transform(X))
 print(featurizer.model_digest_)

@@ -26,11 +26,31 @@ class Network:
 
 
 class FakeCache:
-    def __init__(self):
-        self.stored = {}
+    """A cache that other processes share: ``elsewhere`` digests are being computed by
+    another process, whose vector lands after ``delay`` looks (None: it never does)."""
+
+    def __init__(self, elsewhere=(), delay=2):
+        self.stored, self.released = {}, []
+        self.elsewhere, self.delay, self.looks = set(elsewhere), delay, 0
 
     def put(self, digest, vector):
         self.stored[digest] = np.array(vector)
+
+    def claim(self, digest):
+        return digest not in self.elsewhere
+
+    def release(self, digest=None):
+        self.released.append(digest)
+
+    def get(self, digest, count_corrupt=True):
+        self.looks += 1
+        if digest in self.elsewhere and self.delay is not None and self.looks > self.delay:
+            return np.array([100.0 + VALUES[digest], 0.0], dtype=np.float32)
+        return self.stored.get(digest)
+
+    def give_up(self, digest):
+        """The other process died: its claim is stale, and taken over."""
+        self.elsewhere.discard(digest)
 
 
 def sample(index, digests, values=None, hits=None, n_corrupt=0):
@@ -45,10 +65,11 @@ def sample(index, digests, values=None, hits=None, n_corrupt=0):
 VALUES = {b"a": 1, b"b": 2, b"c": 3, b"d": 4, b"e": 5}
 
 
-def run(items, n_samples, n_frames, batch_size=2, cache=None):
+def run(items, n_samples, n_frames, batch_size=2, cache=None, reload=None):
     out = np.full((n_samples, n_frames, 2), np.nan, dtype=np.float32)
     network, filled = Network(), []
-    scheduler = FrameScheduler(out, network, batch_size, cache=cache, progress=filled.append)
+    scheduler = FrameScheduler(out, network, batch_size, cache=cache, progress=filled.append,
+                               reload=reload, poll=0)
     for item in items:
         scheduler.add(item)
     scheduler.finish()
@@ -113,3 +134,34 @@ def test_every_position_is_filled():
 def test_nothing_left_queued_after_finish(batch_size):
     out, network, _, _ = run([sample(0, [b"a", b"b", b"c"], VALUES)], 1, 3, batch_size)
     assert sum(len(b) for b in network.batches) == 3
+
+
+def test_frames_another_process_computes_are_waited_for_not_computed():
+    cache = FakeCache(elsewhere={b"b"}, delay=3)
+    items = [sample(0, [b"a", b"b"], VALUES), sample(1, [b"b", b"c"], VALUES)]
+    out, network, scheduler, filled = run(items, n_samples=2, n_frames=2, cache=cache)
+    assert sorted(v for batch in network.batches for v in batch) == [1, 3]   # not "b"
+    np.testing.assert_array_equal(out[:, :, 0], [[1, 102], [102, 3]])
+    assert (scheduler.hits, scheduler.misses, scheduler.deferred, filled) == (1, 2, 1, 4)
+    assert set(cache.stored) == {b"a", b"c"} and b"a" in cache.released
+
+
+def test_a_frame_whose_process_died_is_computed_here():
+    cache = FakeCache(elsewhere={b"b"}, delay=None)      # its vector never arrives
+    items = [sample(0, [b"a", b"b"], VALUES)]
+    reloaded = []
+    claim = cache.claim
+
+    def claim_until_stale(digest):
+        if cache.looks >= 3:                              # the claim went stale
+            cache.give_up(digest)
+        return claim(digest)
+    cache.claim = claim_until_stale
+    out, network, scheduler, filled = run(
+        items, n_samples=1, n_frames=2, cache=cache,
+        reload=lambda index: reloaded.append(index) or items[index])
+    assert reloaded == [0]
+    np.testing.assert_array_equal(out[0, :, 0], [1, 2])
+    assert network.batches == [[1], [2]]
+    assert b"b" in cache.stored
+    assert (scheduler.hits, scheduler.misses, scheduler.deferred, filled) == (0, 2, 1, 2)

@@ -5,6 +5,8 @@ Representation Learning for Multi-Class Imbalanced Data Classification*, as esti
 that compose in an :class:`imblearn.pipeline.Pipeline`.
 """
 
+from ._persistence import load_model, save_model
+from ._timeline import TimelineWindow, predict_timeline, window_clips
 from ._version import __version__
 from .features import InceptionFeaturizer
 from .models import ResBiLSTMClassifier
@@ -13,5 +15,6 @@ from .sampling import Clip, SpatioTemporalOverSampler, to_frames
 
 __all__ = [
     "Clip", "InceptionFeaturizer", "ResBiLSTMClassifier", "SpatioTemporalOverSampler",
-    "VideoPipeline", "__version__", "make_video_pipeline", "to_frames",
+    "TimelineWindow", "VideoPipeline", "__version__", "load_model", "make_video_pipeline",
+    "predict_timeline", "save_model", "to_frames", "window_clips",
 ]

@@ -1,19 +1,19 @@
 """``skvideo-imb``: the command line.
 
-One module per command (``_check``, ``_reproduce``); each adds its sub-parser and runs
-it.  Expected failures (a bad path, no internet for ``DEFAULT`` weights, a damaged
-file) print one line and exit with a non-zero status; ``--debug`` shows the
-traceback instead.
+One module per command (``make-data``, ``fit``, ``predict``, ``check``,
+``reproduce``); each adds its sub-parser and runs it.  Expected failures (a bad path,
+no internet for ``DEFAULT`` weights, a damaged file) print one line and exit with a
+non-zero status; ``--debug`` shows the traceback instead.
 """
 
 import argparse
 import sys
 
-from . import _check, _reproduce
+from . import _check, _fit, _make_data, _predict, _reproduce
 
 __all__ = ["main"]
 
-_COMMANDS = (_check, _reproduce)
+_COMMANDS = (_make_data, _fit, _predict, _check, _reproduce)
 
 
 def _parser():

@@ -11,7 +11,7 @@ from sklearn.pipeline import make_pipeline as make_sk_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from skorch.callbacks import Callback
 
-from ..models import PAPER_PARAMS, ResBiLSTMClassifier
+from ..models import PAPER_PARAMS, EpochProgress, ResBiLSTMClassifier
 from ..pipeline import make_video_pipeline
 from ..sampling import SpatioTemporalOverSampler
 
@@ -120,22 +120,6 @@ ROWS = (
 the frame-only baseline."""
 
 
-class _EpochProgress(Callback):
-    """One progress line every ``every`` epochs (skorch's own table is too long here)."""
-
-    def __init__(self, log=print, every=10):
-        self.log = log
-        self.every = every
-
-    def on_epoch_end(self, net, **kwargs):
-        epoch = net.history[-1]
-        if epoch["epoch"] % self.every == 0 or epoch["epoch"] == net.max_epochs:
-            extra = "".join(f" {k}={epoch[k]:.3f}" for k in ("valid_loss", "valid_acc")
-                            if k in epoch)
-            self.log(f"    epoch {epoch['epoch']}/{net.max_epochs} "
-                     f"train_loss={epoch['train_loss']:.3f}{extra} ({epoch['dur']:.2f}s)")
-
-
 class _HeldOutScores(Callback):
     """``valid_loss``/``valid_acc`` per epoch on videos held out *before* oversampling.
 
@@ -181,7 +165,7 @@ def _classifier(settings, architecture, class_weight, random_state, train_split=
     kwargs = {}
     callbacks = list(callbacks)
     if log is not None:
-        callbacks.append(("progress", _EpochProgress(log)))
+        callbacks.append(("progress", EpochProgress(log)))
     if callbacks:
         kwargs["callbacks"] = callbacks
     if train_split != "default":

@@ -1,6 +1,7 @@
 """Temporal models: the residual bidirectional LSTM and its scikit-learn classifier."""
 
+from ._callbacks import EpochProgress
 from ._classifier import PAPER_PARAMS, ResBiLSTMClassifier
 from ._module import ResBiLSTM
 
-__all__ = ["PAPER_PARAMS", "ResBiLSTM", "ResBiLSTMClassifier"]
+__all__ = ["PAPER_PARAMS", "EpochProgress", "ResBiLSTM", "ResBiLSTMClassifier"]

@@ -56,6 +56,28 @@ def _valid_accuracy(net, X, y):
     return accuracy_score(y, net.predict_proba(X).argmax(axis=1))
 
 
+def _to_numpy(value):
+    """A state dict with every tensor as a numpy array (recursively)."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu().numpy()
+    if isinstance(value, dict):
+        return {k: _to_numpy(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_to_numpy(v) for v in value)
+    return value
+
+
+def _to_torch(value, device):
+    """The inverse of :func:`_to_numpy`, tensors on ``device``."""
+    if isinstance(value, np.ndarray):
+        return torch.from_numpy(np.array(value)).to(device)
+    if isinstance(value, dict):
+        return {k: _to_torch(v, device) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_to_torch(v, device) for v in value)
+    return value
+
+
 class _SkorchView:
     """The net as skorch's own methods must see it: ``device`` reads as ``device_``.
 
@@ -776,20 +798,65 @@ class ResBiLSTMClassifier(NeuralNetClassifier):
         # skorch maps the loaded tensors to self.device: let it see the resolved device
         return NeuralNetClassifier.load_params(_SkorchView(self), *args, **kwargs)
 
+    def __getstate__(self):
+        """The state with every torch component as a state dict of numpy arrays.
+
+        skorch pickles its modules, criterion and optimizer whole (a pickle inside the
+        pickle); here they are stored as their state dicts (tensors as numpy arrays) and
+        rebuilt from the estimator's parameters when unpickled.  The state then holds
+        nothing but plain data, scikit-learn, skorch and numpy objects, so the model can
+        also be saved in skops' format and loaded with an allow-list of types
+        (:func:`skvideo_imb.load_model`).
+        """
+        state = self.__dict__.copy()
+        components = {}
+        for name in self.cuda_dependent_attributes_:
+            if isinstance(state.get(name), (torch.nn.Module, torch.optim.Optimizer)):
+                components[name] = _to_numpy(state.pop(name).state_dict())
+        state["_component_states"] = components
+        return state
+
     def __setstate__(self, state):
-        requested, state = state["device"], dict(state)
-        moved = False
-        if "device_" in state:  # initialised: run where it was fitted, or on the CPU
-            device, state["precision_"] = _runtime.relocate(
-                state["device_"], state["precision_"], state["precision"],
-                bf16_on_cpu=False, what=f"a {type(self).__name__}")
-            moved = device != torch.device(state["device_"])
-            state["device_"] = device
-            state["device"] = str(device)  # where skorch maps the module's tensors
-        else:
-            state["device"] = "cpu"  # nothing was placed on a device yet
-        super().__setstate__(state)
+        state = dict(state)
+        requested = state["device"]
+        if "_component_states" not in state:  # pickled by skorch's own __getstate__
+            return self._setstate_skorch(state, requested)
+        components = state.pop("_component_states")
+        moved = self._relocate(state)
+        initialized = state.get("initialized_", False)
+        self.__dict__.update(state)
         self.__dict__["device"] = requested  # the parameter as the user set it
+        if components:
+            # rebuild the components from the parameters, on device_, then load them
+            verbose, self.verbose, self.initialized_ = self.verbose, 0, False
+            try:
+                self._initialize_module()
+                self._initialize_criterion()
+                self._initialize_optimizer()
+            finally:
+                self.verbose, self.initialized_ = verbose, initialized
+            for name, values in components.items():
+                getattr(self, name).load_state_dict(_to_torch(values, self.device_))
+        if moved:
+            self.grad_scaler_ = torch.amp.GradScaler(self.device_.type,
+                                                     enabled=self._grad_scaler_enabled())
+
+    def _relocate(self, state):
+        """Where a fitted state runs here (``device_``); whether it moved."""
+        if "device_" not in state:  # nothing was placed on a device yet
+            return False
+        device, state["precision_"] = _runtime.relocate(
+            state["device_"], state["precision_"], state["precision"],
+            bf16_on_cpu=False, what=f"a {type(self).__name__}")
+        moved = device != torch.device(state["device_"])
+        state["device_"] = device
+        return moved
+
+    def _setstate_skorch(self, state, requested):
+        moved = self._relocate(state)
+        state["device"] = str(state.get("device_", "cpu"))  # where skorch maps tensors
+        super().__setstate__(state)
+        self.__dict__["device"] = requested
         if moved:
             self.grad_scaler_ = torch.amp.GradScaler(self.device_.type,
                                                      enabled=self._grad_scaler_enabled())

@@ -465,3 +465,29 @@ def test_one_class_is_an_error_as_in_scikit_learn():
     # declared classes make a one-class batch legitimate (partial_fit)
     clf = tiny(max_epochs=1).partial_fit(X, ["a"] * 12, classes=["a", "b"])
     assert clf.predict_proba(X).shape == (12, 2)
+
+
+def test_pickle_holds_state_dicts_not_a_nested_pickle(fitted, blob_data):
+    X, y = blob_data
+    state = fitted.__getstate__()
+    assert "__cuda_dependent_attributes__" not in state
+    assert not any(isinstance(v, bytes) for v in state.values())
+    assert set(state["_component_states"]) == {"module_", "criterion_", "optimizer_"}
+    restored = pickle.loads(pickle.dumps(fitted))
+    np.testing.assert_array_equal(restored.predict_proba(X), fitted.predict_proba(X))
+    # the optimiser's moments survive: warm-started training continues identically
+    a = pickle.loads(pickle.dumps(fitted)).set_params(warm_start=True, max_epochs=2)
+    b = pickle.loads(pickle.dumps(fitted)).set_params(warm_start=True, max_epochs=2)
+    for name, tensor in a.optimizer_.state_dict()["state"][0].items():
+        torch.testing.assert_close(tensor, fitted.optimizer_.state_dict()["state"][0][name])
+    np.testing.assert_array_equal(a.fit(X, y).predict_proba(X), b.fit(X, y).predict_proba(X))
+
+
+def test_a_pickle_written_by_skorch_still_loads(fitted, blob_data):
+    """Pickles of this class made before it stored state dicts (skorch's format)."""
+    from skorch import NeuralNetClassifier
+    X, _ = blob_data
+    state = NeuralNetClassifier.__getstate__(fitted)
+    restored = ResBiLSTMClassifier.__new__(ResBiLSTMClassifier)
+    restored.__setstate__(state)
+    np.testing.assert_array_equal(restored.predict_proba(X), fitted.predict_proba(X))

@@ -1,0 +1,40 @@
+"""skorch callbacks of the toolkit."""
+
+from skorch.callbacks import Callback
+
+__all__ = ["EpochProgress"]
+
+
+class EpochProgress(Callback):
+    """One short progress line every ``every`` epochs (skorch's own table is long).
+
+    Parameters
+    ----------
+    log : callable, default=print
+        Receives each line.
+    every : int, default=10
+        Epochs between two lines; the last epoch always gets one.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvideo_imb.models import EpochProgress, ResBiLSTMClassifier
+    >>> lines = []
+    >>> X, y = np.random.RandomState(0).normal(size=(8, 3, 2)), [0, 1] * 4
+    >>> _ = ResBiLSTMClassifier(hidden_size=2, fc_size=2, max_epochs=3, random_state=0,
+    ...                         callbacks=[EpochProgress(lines.append, every=2)]).fit(X, y)
+    >>> [line.split()[1] for line in lines]
+    ['2/3', '3/3']
+    """
+
+    def __init__(self, log=print, every=10):
+        self.log = log
+        self.every = every
+
+    def on_epoch_end(self, net, **kwargs):
+        epoch = net.history[-1]
+        if epoch["epoch"] % self.every == 0 or epoch["epoch"] == net.max_epochs:
+            extra = "".join(f" {k}={epoch[k]:.3f}" for k in ("valid_loss", "valid_acc")
+                            if k in epoch)
+            self.log(f"    epoch {epoch['epoch']}/{net.max_epochs} "
+                     f"train_loss={epoch['train_loss']:.3f}{extra} ({epoch['dur']:.2f}s)")

@@ -15,11 +15,11 @@ warns, naming each difference.
 
 import json
 import os
-import platform
 import time
 import warnings
 import zipfile
-from importlib.metadata import PackageNotFoundError, version
+
+from ._versions import PACKAGES, package_versions
 
 __all__ = ["TRUSTED_PREFIXES", "card_path", "load_model", "save_model"]
 
@@ -30,20 +30,6 @@ TRUSTED_PREFIXES = (
     "torch.float", "torch.bfloat16", "torch.dtype",
 )
 """Module prefixes of the types :func:`load_model` accepts in a model file."""
-
-_PACKAGES = ("skvideo-imb", "torch", "torchvision", "scikit-learn", "imbalanced-learn",
-             "skorch", "numpy", "skops")
-
-
-def _versions():
-    versions = {"python": platform.python_version()}
-    for name in _PACKAGES:
-        try:
-            versions[name] = version(name)
-        except PackageNotFoundError:
-            versions[name] = None
-    return versions
-
 
 def card_path(path):
     """The card of a model file: ``model.skops`` → ``model.skops.json``."""
@@ -90,7 +76,7 @@ def save_model(model, path, *, card=None):
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     sio.dump(model, path)
     card = {**(card or {}), "saved_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "versions": _versions(), "file": os.path.basename(path),
+            "versions": package_versions(), "file": os.path.basename(path),
             "file_bytes": os.path.getsize(path)}
     with open(card_path(path), "w") as f:
         json.dump(card, f, indent=2, default=str)
@@ -169,9 +155,9 @@ def _check_versions(path):
         warnings.warn(f"{path!r} has no readable card ({card_path(path)!r}): its package "
                       "versions cannot be checked.", UserWarning, stacklevel=3)
         return
-    installed = _versions()
+    installed = package_versions()
     differ = [f"{name} {saved[name]} (installed: {installed.get(name)})"
-              for name in _PACKAGES if name in saved and saved[name] != installed.get(name)]
+              for name in PACKAGES if name in saved and saved[name] != installed.get(name)]
     if differ:
         warnings.warn(f"{path!r} was saved with other package versions: "
                       f"{'; '.join(differ)}. It may load and predict differently.",

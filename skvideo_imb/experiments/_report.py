@@ -2,35 +2,21 @@
 
 import csv
 import json
-import platform
-from importlib.metadata import PackageNotFoundError, version
 
 import numpy as np
 from matplotlib.figure import Figure
 from sklearn.metrics import ConfusionMatrixDisplay
 
+from .._versions import package_versions
 from ._summary import METRICS, check_claims
 
-__all__ = ["format_claims", "format_markdown", "package_versions", "write_report"]
+__all__ = ["format_claims", "format_markdown", "write_report"]
 
 _TITLES = {"accuracy": "Acc", "f1_macro": "F1 (macro)", "f1_weighted": "Weighted F1",
            "f1_order_only": "F1 (order-only classes)", "fit_time_s": "Fit time (s)"}
-_PACKAGES = ("skvideo-imb", "numpy", "scikit-learn", "imbalanced-learn", "torch",
-             "torchvision", "skorch", "opencv-python")
 
 # Figures are made with matplotlib's object-oriented API and saved by their own canvas:
 # no pyplot, so writing a report never changes the process's matplotlib backend.
-
-
-def package_versions():
-    """Installed versions of the packages that shape the results."""
-    versions = {"python": platform.python_version()}
-    for name in _PACKAGES:
-        try:
-            versions[name] = version(name)
-        except PackageNotFoundError:
-            versions[name] = None
-    return versions
 
 
 def _columns(rows):

@@ -53,7 +53,9 @@ def _rows(model, videos):
             try:
                 results.append((row, model.predict_proba([row["path"]])[0]))
             except (OSError, ValueError, RuntimeError) as exc:
-                row["error"] = f"{type(exc).__name__}: {exc}"
+                # the video was predicted alone: the loader's "sample 0: " says nothing
+                message = str(exc).removeprefix("sample 0: ")
+                row["error"] = f"{type(exc).__name__}: {message}"
     classes = [str(c) for c in model.classes_]
     for row, p in results:
         best = int(np.argmax(p))

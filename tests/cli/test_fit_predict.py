@@ -64,6 +64,7 @@ def test_predict_files_and_a_folder_with_a_corrupt_video(model, videos, tmp_path
     assert [Path(r["path"]).name for r in rows][:2] == [Path(good).name, "broken.avi"]
     assert len(rows) == 2 + 6
     assert "broken.avi" in rows[1]["error"] and "label" not in rows[1]
+    assert rows[1]["error"].startswith("ValueError: video file")   # no "sample 0: "
     for row in rows[:1] + rows[2:]:
         assert row["label"] in row["probabilities"]
         assert sum(row["probabilities"].values()) == pytest.approx(1, abs=1e-5)

@@ -27,15 +27,19 @@ _SPATIAL_PARAMS = ("rotation_range", "translation_range", "shear_range", "bright
 def _video_digest(video):
     """A 128-bit int that identifies a video, to seed its synthetic copies.
 
-    A path is identified by its absolute path (no file access); an array by its dtype,
-    shape and content: every byte up to ``_FULL_HASH_BYTES``, else ``_SAMPLED_ROWS``
+    A path is identified by its last two components, the folder it is in and its name
+    (``brighten/brighten_000.avi``; no file access), so that the same data set gives
+    the same clips wherever it is stored: in another folder, on another machine, in a
+    temporary copy.  An array is identified by its dtype, shape and content: every byte up to ``_FULL_HASH_BYTES``, else ``_SAMPLED_ROWS``
     evenly spaced frames, strided so that about ``_FULL_HASH_BYTES`` are read.  The
     digest only chooses random numbers: two big arrays that agree on the sample share
     a random stream, but each clip still reads its own array.
     """
     digest = hashlib.blake2b(digest_size=16)
     if isinstance(video, str):
-        digest.update(b"path\0" + os.path.abspath(video).encode("utf-8", "surrogatepass"))
+        folder, name = os.path.split(os.path.abspath(video))
+        where = os.path.join(os.path.basename(folder), name)
+        digest.update(b"path\0" + where.encode("utf-8", "surrogatepass"))
         return int.from_bytes(digest.digest(), "little")
     digest.update(f"array\0{video.dtype.str}\0{video.shape}\0".encode())
     if video.nbytes <= _FULL_HASH_BYTES:
@@ -220,7 +224,8 @@ class SpatioTemporalOverSampler(BaseOverSampler):
     **Randomness per video.**  The k-th synthetic clip of a video draws its
     augmentation and its frame-selection seed from
     ``SeedSequence([random_state, identity], spawn_key=(k, ...))``, where the identity
-    is a BLAKE2b digest of the video's absolute path, or of an array's dtype, shape and
+    is a BLAKE2b digest of the video's path from its folder on (``class/video.mp4``,
+    so a data set moved elsewhere gives the same clips), or of an array's dtype, shape and
     bytes (all bytes up to 16 MiB; beyond that, 64 evenly spaced frames subsampled to
     about 16 MiB, which bounds the cost of hashing big arrays; arrays that agree on the
     sample share random draws but still read their own pixels).  Nothing else enters

@@ -89,6 +89,16 @@ def test_a_saved_model_gives_the_same_probabilities_in_a_fresh_process(model, vi
         here.astype(float))
 
 
+def test_the_same_data_in_another_folder_gives_the_same_model(model, videos, tmp_path):
+    import shutil
+    copy = shutil.copytree(videos, tmp_path / "elsewhere" / "videos")
+    out = tmp_path / "copy.skops"
+    assert main(["fit", str(copy), "--out", str(out), *FIT]) == 0
+    paths = sorted(str(p) for p in videos.rglob("*.avi"))[::3]
+    np.testing.assert_array_equal(load_model(out).predict_proba(paths),
+                                  load_model(model).predict_proba(paths))
+
+
 def test_search_chooses_among_the_values(videos, tmp_path):
     out = tmp_path / "searched.skops"
     assert main(["fit", str(videos), "--out", str(out), *FIT, "--search",

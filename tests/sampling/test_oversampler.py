@@ -514,7 +514,7 @@ def test_first_step_of_a_pipeline_and_skipped_at_predict():
     assert fitted.predict(X[:2]).tolist() == [0, 0]
 
 
-def test_video_identity_is_content_for_arrays_and_absolute_path_for_files(monkeypatch):
+def test_video_identity_is_content_for_arrays_and_folder_and_name_for_files(monkeypatch):
     rng = np.random.RandomState(0)
     small = rng.randint(0, 256, (5, 8, 8, 3), dtype=np.uint8)
     assert _video_digest(small) == _video_digest(small.copy())
@@ -530,10 +530,29 @@ def test_video_identity_is_content_for_arrays_and_absolute_path_for_files(monkey
     other = np.ascontiguousarray(big)
     other[0] ^= 255
     assert _video_digest(other) != _video_digest(big)
-    # paths: absolute, so that the working directory does not matter
+    # paths: made absolute, so that the working directory does not matter
     monkeypatch.chdir(os.path.dirname(os.path.abspath(__file__)))
     assert _video_digest("a.avi") == _video_digest(os.path.abspath("a.avi"))
     assert _video_digest("a.avi") != _video_digest("b.avi")
+    # ... then cut to folder/name: the same data set stored elsewhere is the same data
+    assert (_video_digest("/data/run1/walk/v_001.avi")
+            == _video_digest("/scratch/copy/walk/v_001.avi"))
+    assert _video_digest("/data/walk/v_001.avi") != _video_digest("/data/run/v_001.avi")
+
+
+def test_a_data_set_moved_to_another_folder_gives_the_same_clips(tmp_path):
+    y = ["a"] * 6 + ["b"] * 2
+    names = [f"{label}/video_{i}.avi" for i, label in enumerate(y)]
+    clips = {}
+    for root in ("data", "elsewhere/copy"):
+        for name in names:  # resampling reads no file, but the files must exist
+            (tmp_path / root / name).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / root / name).write_bytes(b"not decoded")
+        sampler = SpatioTemporalOverSampler(n_frames=4, random_state=3)
+        X, _ = sampler.fit_resample([str(tmp_path / root / n) for n in names], y)
+        clips[root] = [(os.path.relpath(c.video, tmp_path / root), c.indices,
+                        c.augmentation) for c in X]
+    assert clips["data"] == clips["elsewhere/copy"]
 
 
 @pytest.mark.parametrize("as_array", [True, False])

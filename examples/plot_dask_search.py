@@ -53,8 +53,16 @@ def make_search(n_jobs):
 # ``scatter=[X, y]`` puts the data on every worker, so that losing one worker loses no
 # data.  Each worker gets one thread (two workers on this two-core machine).
 
+import dask
 import joblib
 from distributed import Client, LocalCluster
+
+# Dask starts its workers with MALLOC_TRIM_THRESHOLD_=65536, which makes glibc map and
+# unmap every large tensor buffer and halved PyTorch's training speed in the workers
+# (benchmarks/search_scaling.py); these thresholds keep the workers as fast as a
+# plain process.
+dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": 2**27,
+                 "distributed.nanny.pre-spawn-environ.MALLOC_MMAP_THRESHOLD_": 2**25})
 
 with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster, \
         Client(cluster) as client:

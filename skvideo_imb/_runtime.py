@@ -38,6 +38,13 @@ or ``"fp16"`` precision is resolved again for the CPU.
 device that a fit uses, and restores both afterwards; other GPUs and the caller's
 random state are left alone (:func:`torch.manual_seed` would reseed every GPU for
 good).
+
+**Dask workers.**  Dask starts its worker processes with ``MALLOC_TRIM_THRESHOLD_=65536``,
+which turns off glibc's adaptive ``mmap`` threshold: every tensor buffer over 128 KiB
+is then mapped and unmapped afresh, page faults and all, and PyTorch trained the
+quick-size LSTM at half speed in such a process (``benchmarks/search_scaling.py``; the
+same process with the thresholds below ran at full speed).  :func:`dask_worker_config`
+is the Dask configuration that starts workers with thresholds that keep torch fast.
 """
 
 import os
@@ -48,8 +55,8 @@ from functools import lru_cache
 import torch
 
 __all__ = ["AUTOCAST_DTYPES", "PRECISIONS", "autocast", "claim_gpu", "cpu_has_native_bf16",
-           "cuda_has_native_bf16", "relocate", "resolve_device", "resolve_precision",
-           "seeded"]
+           "cuda_has_native_bf16", "dask_worker_config", "relocate", "resolve_device",
+           "resolve_precision", "seeded"]
 
 AUTOCAST_DTYPES = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
 """Autocast dtype of each precision (``None``: no autocast)."""
@@ -323,3 +330,30 @@ def seeded(seed, device=None):
             with torch.cuda.device(index):
                 torch.cuda.manual_seed(seed)
         yield
+
+
+WORKER_MALLOC_ENVIRON = {"MALLOC_TRIM_THRESHOLD_": 128 * 2**20,
+                         "MALLOC_MMAP_THRESHOLD_": 32 * 2**20}
+"""glibc malloc thresholds for Dask worker processes (see the module's notes)."""
+
+
+def dask_worker_config():
+    """Settings for :func:`dask.config.set` that start fast Dask workers for torch.
+
+    They replace Dask's ``MALLOC_TRIM_THRESHOLD_`` of 64 KiB in the environment of the
+    worker processes a nanny starts (``LocalCluster``, ``dask worker``) by
+    :data:`WORKER_MALLOC_ENVIRON`.  Set them before the cluster starts.
+
+    Returns
+    -------
+    config : dict
+
+    Examples
+    --------
+    >>> from skvideo_imb._runtime import dask_worker_config
+    >>> sorted(dask_worker_config())  # doctest: +NORMALIZE_WHITESPACE
+    ['distributed.nanny.pre-spawn-environ.MALLOC_MMAP_THRESHOLD_',
+     'distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_']
+    """
+    return {f"distributed.nanny.pre-spawn-environ.{name}": value
+            for name, value in WORKER_MALLOC_ENVIRON.items()}

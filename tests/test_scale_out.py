@@ -24,6 +24,7 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold  # noqa: E402
 
 from _workers import JournalFeaturizer, journal  # noqa: E402
 from skvideo_imb import ResBiLSTMClassifier, SpatioTemporalOverSampler  # noqa: E402
+from skvideo_imb._runtime import WORKER_MALLOC_ENVIRON, dask_worker_config  # noqa: E402
 from skvideo_imb.datasets import make_synthetic_videos  # noqa: E402
 
 N_FRAMES = 3
@@ -65,11 +66,21 @@ def reference(data, weights, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def client():
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       dashboard_address=None)
+    import dask
+    with dask.config.set(dask_worker_config()):
+        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1,
+                                           processes=True, dashboard_address=None)
     with distributed.Client(cluster) as client:
         yield client
     cluster.close()
+
+
+def test_workers_start_with_malloc_thresholds_that_keep_torch_fast(client):
+    """Dask's MALLOC_TRIM_THRESHOLD_=65536 halved the LSTM's speed in its workers."""
+    environs = client.run(lambda: {k: os.environ.get(k) for k in WORKER_MALLOC_ENVIRON})
+    assert len(environs) == 2
+    for environ in environs.values():
+        assert environ == {k: str(v) for k, v in WORKER_MALLOC_ENVIRON.items()}
 
 
 def _same_results(search, reference):

@@ -58,12 +58,16 @@ def scheduler(spec, log=print):
             "for a Dask cluster)")
         yield count
         return
+    import dask
     from joblib import parallel_backend
+
+    from .._runtime import dask_worker_config
     cluster = None
     if count is not None:
         threads = max(1, (os.cpu_count() or 1) // count)
-        cluster = distributed.LocalCluster(n_workers=count, threads_per_worker=threads,
-                                           processes=True, dashboard_address=None)
+        with dask.config.set(dask_worker_config()):  # Dask's malloc setting halves torch
+            cluster = distributed.LocalCluster(n_workers=count, threads_per_worker=threads,
+                                               processes=True, dashboard_address=None)
     try:
         with distributed.Client(cluster or spec) as client:
             workers = client.scheduler_info()["workers"]

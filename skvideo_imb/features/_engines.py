@@ -19,10 +19,10 @@ pickled.
 
 import importlib.util
 import os
-from collections import OrderedDict
 import shutil
 import tempfile
 import warnings
+from collections import OrderedDict
 
 import numpy as np
 import torch
@@ -132,20 +132,8 @@ class TorchCompileEngine(TorchEngine):
 
     def _forward(self, x):
         import torch._inductor.config as inductor_config
-        with _frozen(inductor_config):
+        with inductor_config.patch(freezing=True):  # weights as constants, while compiling
             return self.compiled(x)
-
-
-class _frozen:
-    def __init__(self, config):
-        self.config = config
-
-    def __enter__(self):
-        self.before = self.config.freezing
-        self.config.freezing = True
-
-    def __exit__(self, *exc):
-        self.config.freezing = self.before
 
 
 class OpenVINOEngine:

@@ -159,28 +159,42 @@ class FrameScheduler:
         if self._queued:
             self._run(self._queued)
         while self._elsewhere:
-            arrived = {}
+            ours = []
             for digest in list(self._elsewhere):
                 vector = self.cache.get(digest, count_corrupt=False)
                 if vector is not None:
-                    arrived[digest] = vector
+                    del self._elsewhere[digest]
+                    self._place(digest, vector)
+                    self.hits += 1
                 elif self.cache.claim(digest):  # its process died, or gave up: ours now
-                    self._compute_here(digest)
-            for digest, vector in arrived.items():
-                del self._elsewhere[digest]
-                self._place(digest, vector)
-                self.hits += 1
-            if self._elsewhere:
+                    ours.append(digest)
+            if ours:
+                self._compute_here(ours)
+            elif self._elsewhere:
                 time.sleep(self.poll)
 
-    def _compute_here(self, digest):
-        index = self._elsewhere.pop(digest)
-        item = self.reload(index)
-        row = item.missing.index(digest)
-        self._queue.append((item.frames[row:row + 1], [digest]))
-        self._queued += 1
-        self.misses += 1
-        self._run(self._queued)
+    def _compute_here(self, digests):
+        """Compute deferred frames after all, in full batches, loading each sample that
+        holds some of them once."""
+        by_sample = {}
+        for digest in digests:
+            by_sample.setdefault(self._elsewhere.pop(digest), []).append(digest)
+        for index, mine in by_sample.items():
+            item = self.reload(index)
+            for digest in [d for d in mine if d in item.hits]:  # written meanwhile after all
+                mine.remove(digest)
+                self.cache.release(digest)
+                self._place(digest, item.hits[digest])
+                self.hits += 1
+            if mine:
+                rows = [item.missing.index(d) for d in mine]
+                self._queue.append((item.frames[rows], mine))
+                self._queued += len(mine)
+                self.misses += len(mine)
+        while self._queued >= self.batch_size:
+            self._run(self.batch_size)
+        if self._queued:
+            self._run(self._queued)
 
     def _place(self, digest, vector):
         positions = self._waiting.pop(digest)

@@ -48,9 +48,17 @@ class FakeCache:
             return np.array([100.0 + VALUES[digest], 0.0], dtype=np.float32)
         return self.stored.get(digest)
 
-    def give_up(self, digest):
-        """The other process died: its claim is stale, and taken over."""
-        self.elsewhere.discard(digest)
+
+def _stale_after(cache, looks):
+    """Make all of ``cache``'s foreign claims go stale after ``looks`` lookups (their
+    process died)."""
+    claim = cache.claim
+
+    def claim_until_stale(digest):
+        if cache.looks >= looks:
+            cache.elsewhere.clear()
+        return claim(digest)
+    cache.claim = claim_until_stale
 
 
 def sample(index, digests, values=None, hits=None, n_corrupt=0):
@@ -150,13 +158,7 @@ def test_a_frame_whose_process_died_is_computed_here():
     cache = FakeCache(elsewhere={b"b"}, delay=None)      # its vector never arrives
     items = [sample(0, [b"a", b"b"], VALUES)]
     reloaded = []
-    claim = cache.claim
-
-    def claim_until_stale(digest):
-        if cache.looks >= 3:                              # the claim went stale
-            cache.give_up(digest)
-        return claim(digest)
-    cache.claim = claim_until_stale
+    _stale_after(cache, 3)
     out, network, scheduler, filled = run(
         items, n_samples=1, n_frames=2, cache=cache,
         reload=lambda index: reloaded.append(index) or items[index])
@@ -165,3 +167,31 @@ def test_a_frame_whose_process_died_is_computed_here():
     assert network.batches == [[1], [2]]
     assert b"b" in cache.stored
     assert (scheduler.hits, scheduler.misses, scheduler.deferred, filled) == (0, 2, 1, 2)
+
+
+def test_frames_of_a_dead_process_are_reloaded_once_per_sample_and_batched():
+    cache = FakeCache(elsewhere={b"b", b"c", b"d"}, delay=None)
+    _stale_after(cache, 2)             # in the first look after this process's own work
+    items = [sample(0, [b"a", b"b", b"c"], VALUES), sample(1, [b"d", b"a"], VALUES)]
+    reloaded = []
+    out, network, scheduler, filled = run(
+        items, n_samples=2, n_frames=3, batch_size=4, cache=cache,
+        reload=lambda index: reloaded.append(index) or items[index])
+    assert sorted(reloaded) == [0, 1]                  # each sample loaded once more
+    assert network.batches == [[1], [2, 3, 4]]         # the three in one batch
+    np.testing.assert_array_equal(out[0, :, 0], [1, 2, 3])
+    np.testing.assert_array_equal(out[1, :2, 0], [4, 1])
+    assert (scheduler.misses, scheduler.deferred, filled) == (4, 3, 5)
+
+
+def test_a_frame_written_after_its_claim_went_stale_is_read_not_computed():
+    cache = FakeCache(elsewhere={b"b"}, delay=None)
+    _stale_after(cache, 2)
+    cached = {b"b": np.array([7.0, 49.0], dtype=np.float32)}
+    items = [sample(0, [b"a", b"b"], VALUES)]
+    late = sample(0, [b"a", b"b"], VALUES, hits=cached)  # what a reload finds now
+    out, network, scheduler, filled = run(items, n_samples=1, n_frames=2, cache=cache,
+                                          reload=lambda index: late)
+    np.testing.assert_array_equal(out[0, :, 0], [1, 7])
+    assert network.batches == [[1]] and b"b" in cache.released
+    assert (scheduler.hits, scheduler.misses, filled) == (1, 1, 2)

@@ -247,15 +247,19 @@ def _check_complete(path, key, declared, decoded):
 
 
 def _decode_count(path, key):
-    cap = _open_capture(path)
-    try:
-        declared = _declared_count(cap)
-        n = 0
-        while cap.grab():
-            n += 1
-    finally:
-        cap.release()
+    """Decode a file to its end to count its frames (checked and memoised)."""
+    _, n, declared = _read_file_frames(path, (), to_end=True)
+    return _counted(path, key, declared, n)
+
+
+def _counted(path, key, declared, n):
+    """A file's frame count ``n``, from decoding it to its end: refused when 0, warned
+    about when below the ``declared`` count, and memoised."""
+    if n == 0:
+        raise ValueError(f"{video_name(path)} has no decodable frames "
+                         "(empty, truncated or corrupt).")
     _check_complete(path, key, declared, n)
+    _remember_count(key, n)
     return n
 
 
@@ -292,10 +296,6 @@ def count_frames(video):
     n = _COUNT_CACHE.get(key)
     if n is None:
         n = _decode_count(video, key)
-        if n == 0:
-            raise ValueError(f"{video_name(video)} has no decodable frames "
-                             "(empty, truncated or corrupt).")
-        _remember_count(key, n)
     return n
 
 
@@ -322,32 +322,46 @@ def _decoded(frame, size):
     return _bgr_to_rgb(frame if size is None else resize_square(frame, size))
 
 
-def _read_file_frames(path, wanted, size=None):
-    """Decode sequentially, keeping only the frames in ``wanted`` (sorted, unique).
+def _read_file_frames(path, wanted, size=None, to_end=False):
+    """Decode sequentially, keeping only the frames whose index is in ``wanted``.
 
-    Returns the frames by index, the number of frames decoded when decoding ran to the
-    end of the file (else None), and the count the container declares.
+    ``wanted`` is a collection of indices, or a callable mapping the count the
+    container declares (0 when it declares none) to one.  Decoding stops after the last
+    wanted frame (at the first frame that fails to decode, too), or with ``to_end`` at
+    the end of the file (a frame that fails to decode is then skipped).  Returns the
+    frames by index, the number of frames decoded when decoding ran to the end of the
+    file (else None), and the declared count.
     """
     cap = _open_capture(path)
     frames = {}
     n_decoded = None
     try:
         declared = _declared_count(cap)
-        pos, last = 0, int(wanted[-1])
-        wanted_set = set(int(i) for i in wanted)
-        while pos <= last:
+        wanted_set = {int(i) for i in (wanted(declared) if callable(wanted) else wanted)}
+        pos, last = 0, max(wanted_set, default=-1)
+        while to_end or pos <= last:
             if not cap.grab():
                 n_decoded = pos
                 break
             if pos in wanted_set:
                 ok, frame = cap.retrieve()
-                if not ok or frame is None:
+                if ok and frame is not None:
+                    frames[pos] = _decoded(frame, size)
+                elif not to_end:
                     break
-                frames[pos] = _decoded(frame, size)
             pos += 1
     finally:
         cap.release()
     return frames, n_decoded, declared
+
+
+def _stack(video, by_index, indices):
+    """The frames of ``by_index`` in the order of ``indices``, all of one size."""
+    shapes = {f.shape for f in by_index.values()}
+    if len(shapes) > 1:
+        raise ValueError(f"{video_name(video)} has frames of different sizes: "
+                         f"{sorted(shapes)}.")
+    return np.stack([by_index[int(i)] for i in indices])
 
 
 def _read_folder_frames(folder, wanted, size=None):
@@ -429,21 +443,12 @@ def read_frames(video, indices=None, size=None):
     else:
         by_index, n_decoded, declared = _read_file_frames(video, wanted, size)
         if n_decoded is not None:  # the decoder reached the end of the file
-            if n_decoded == 0:
-                raise ValueError(f"{video_name(video)} has no decodable frames "
-                                 "(empty, truncated or corrupt).")
-            _check_complete(video, key, declared, n_decoded)
-            _remember_count(key, n_decoded)
-            _check_indices(video, indices, n_decoded)
+            _check_indices(video, indices, _counted(video, key, declared, n_decoded))
         missing = [i for i in wanted if int(i) not in by_index]
         if missing:
             raise ValueError(f"{video_name(video)} could not decode frame {missing[0]} "
                              f"(the file is truncated or corrupt).")
-    shapes = {f.shape for f in by_index.values()}
-    if len(shapes) > 1:
-        raise ValueError(f"{video_name(video)} has frames of different sizes: "
-                         f"{sorted(shapes)}.")
-    return np.stack([by_index[int(i)] for i in indices])
+    return _stack(video, by_index, indices)
 
 
 def read_planned(video, plan, size=None):
@@ -489,35 +494,21 @@ def read_planned(video, plan, size=None):
     elif os.path.isdir(video):
         known = count_frames(video)
     else:
-        known = _COUNT_CACHE.get(file_identity(video))
+        key = file_identity(video)
+        known = _COUNT_CACHE.get(key)
     if known is not None:
         indices = np.asarray(plan(known), dtype=np.int64)
         return known, indices, read_frames(video, indices, size)
-    key = file_identity(video)
-    cap = _open_capture(video)
-    try:
-        declared = _declared_count(cap)
-        guess = np.asarray(plan(declared), dtype=np.int64) if declared > 0 else None
-        wanted = set() if guess is None else set(guess.tolist())
-        by_index, n = {}, 0
-        while cap.grab():
-            if n in wanted:
-                ok, frame = cap.retrieve()
-                if ok and frame is not None:
-                    by_index[n] = _decoded(frame, size)
-            n += 1
-    finally:
-        cap.release()
-    if n == 0:
-        raise ValueError(f"{video_name(video)} has no decodable frames "
-                         "(empty, truncated or corrupt).")
-    _check_complete(video, key, declared, n)
-    _remember_count(key, n)
-    if n != declared or len(by_index) != len(wanted):  # a wrong header: plan again
-        indices = np.asarray(plan(n), dtype=np.int64)
+    planned = {}
+
+    def guess(declared):  # the plan for the count the header declares
+        planned["indices"] = np.asarray(plan(declared), dtype=np.int64) if declared > 0 \
+            else np.empty(0, dtype=np.int64)
+        return planned["indices"]
+    by_index, n, declared = _read_file_frames(video, guess, size, to_end=True)
+    _counted(video, key, declared, n)
+    indices = planned["indices"]
+    if n != declared or len(by_index) != len(set(indices.tolist())):  # a wrong header
+        indices = np.asarray(plan(n), dtype=np.int64)                  # plan again
         return n, indices, read_frames(video, indices, size)
-    shapes = {f.shape for f in by_index.values()}
-    if len(shapes) > 1:
-        raise ValueError(f"{video_name(video)} has frames of different sizes: "
-                         f"{sorted(shapes)}.")
-    return n, guess, np.stack([by_index[int(i)] for i in guess])
+    return n, indices, _stack(video, by_index, indices)

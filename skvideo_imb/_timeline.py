@@ -1,12 +1,11 @@
 """Classifying a long video window by window: where in it each class appears."""
 
-import os
 from dataclasses import asdict, dataclass
 
-import cv2
 import numpy as np
 
 from .io import Clip, check_video, count_frames, evenly_spaced_indices
+from .io._reader import frame_rate
 
 __all__ = ["TimelineWindow", "predict_timeline", "window_clips"]
 
@@ -40,17 +39,6 @@ class TimelineWindow:
     def as_dict(self):
         """The window as a plain dict (for JSON and CSV)."""
         return asdict(self)
-
-
-def _fps(video):
-    if not isinstance(video, str) or os.path.isdir(video):
-        return None
-    capture = cv2.VideoCapture(video)
-    try:
-        fps = capture.get(cv2.CAP_PROP_FPS)
-    finally:
-        capture.release()
-    return float(fps) if np.isfinite(fps) and fps > 0 else None
 
 
 def window_clips(video, window, stride, n_frames):
@@ -139,7 +127,7 @@ def predict_timeline(model, video, window, stride, n_frames=None):
     clips, starts, n_total = window_clips(video, window, stride, n_frames)
     proba = model.predict_proba(clips)
     classes = model.classes_
-    fps = _fps(check_video(video))
+    fps = frame_rate(check_video(video))
     span = min(window, n_total)
     timeline = []
     for start, p in zip(starts, proba):

@@ -25,7 +25,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-__all__ = ["IMAGE_EXTENSIONS", "VIDEO_EXTENSIONS", "check_raw_video", "count_frames",
+__all__ = ["IMAGE_EXTENSIONS", "VIDEO_EXTENSIONS", "check_raw_video", "count_frames", "frame_rate",
            "file_identity", "read_frames", "read_planned", "resize_square", "video_name"]
 
 VIDEO_EXTENSIONS = frozenset({
@@ -229,6 +229,19 @@ def _open_capture(path):
         raise ValueError(f"{video_name(path)} could not be opened as a video "
                          "(not a video, an unsupported codec, or a truncated/corrupt file).")
     return cap
+
+
+def frame_rate(video):
+    """Frames per second that a video file declares, or None (an array, a folder of
+    frames, or a file that declares no rate)."""
+    if not isinstance(video, (str, os.PathLike)) or os.path.isdir(video):
+        return None
+    cap = _open_capture(os.fspath(video))
+    try:
+        fps = cap.get(cv2.CAP_PROP_FPS)
+    finally:
+        cap.release()
+    return float(fps) if np.isfinite(fps) and fps > 0 else None
 
 
 def _declared_count(cap):

@@ -69,12 +69,18 @@ def save_model(model, path, *, card=None):
     """
     import skops.io as sio
 
-    for step in _steps(model):
-        if "pickle_model" in step.get_params(deep=False):
-            step.set_params(pickle_model=True)
+    featurizers = [step for step in _steps(model)
+                   if "pickle_model" in step.get_params(deep=False)]
+    before = [step.pickle_model for step in featurizers]
     path = os.fspath(path)
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    sio.dump(model, path)
+    try:  # the file holds the networks; the caller's estimators are left as they were
+        for step in featurizers:
+            step.set_params(pickle_model=True)
+        sio.dump(model, path)
+    finally:
+        for step, value in zip(featurizers, before):
+            step.set_params(pickle_model=value)
     card = {**(card or {}), "saved_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "versions": package_versions(), "file": os.path.basename(path),
             "file_bytes": os.path.getsize(path)}

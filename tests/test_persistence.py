@@ -81,3 +81,19 @@ def test_a_model_without_a_card_loads_with_a_warning(classifier, tmp_path):
     with pytest.warns(UserWarning, match="has no readable card"):
         restored = load_model(path)
     np.testing.assert_array_equal(restored.predict(X), clf.predict(X))
+
+
+def test_a_featurizer_is_saved_with_its_network_and_left_as_it_was(tmp_path):
+    from sklearn.frozen import FrozenEstimator
+    from sklearn.pipeline import make_pipeline
+
+    from skvideo_imb import InceptionFeaturizer
+    X = np.random.RandomState(0).randint(0, 256, (4, 4, 32, 32, 3), dtype=np.uint8)
+    featurizer = InceptionFeaturizer(n_frames=2, weights=None, image_size=75,
+                                     engine="torch", random_state=0).fit(X)
+    pipe = make_pipeline(FrozenEstimator(featurizer))
+    save_model(pipe, tmp_path / "f.skops")
+    assert featurizer.pickle_model is False            # the caller's estimator untouched
+    restored = load_model(tmp_path / "f.skops")
+    assert restored[0].estimator.pickle_model is True  # the file holds the network
+    np.testing.assert_allclose(restored.transform(X), pipe.transform(X), rtol=0, atol=0)

@@ -23,6 +23,7 @@ from .._runtime import autocast, seeded
 
 __all__ = ["IMAGENET_MEAN", "IMAGENET_STD", "Backbone", "batchnorm_layers",
            "batchnorm_state", "build_architecture", "build_backbone", "check_backbone",
+           "check_build_kwargs",
            "classification_models", "from_numpy_state", "rebuild_backbone",
            "recalibrate_batchnorm", "safe_name", "state_digest", "to_numpy_state"]
 
@@ -168,6 +169,22 @@ class Backbone:
         self.n_features = n_features
         self.source = source
         self.build_kwargs = build_kwargs
+
+
+def check_build_kwargs(backbone, build_kwargs):
+    """Refuse a saved architecture that :func:`build_backbone` would never have built.
+
+    A fitted featurizer is rebuilt from its ``backbone`` name and constructor arguments;
+    loaded from a file, both are checked so that the file cannot ask torchvision for an
+    arbitrary construction (another head size, custom layers ...).
+    """
+    if not isinstance(backbone, str) or backbone not in classification_models():
+        raise ValueError(f"a fitted featurizer's backbone {backbone!r} is not a torchvision "
+                         "classification model.")
+    allowed = (_RANDOM_KWARGS.get(backbone, {}), _PRETRAINED_KWARGS.get(backbone, {}))
+    if not isinstance(build_kwargs, dict) or build_kwargs not in allowed:
+        raise ValueError(f"a fitted featurizer's construction arguments {build_kwargs!r} "
+                         f"are not the ones this toolkit builds {backbone} with.")
 
 
 def build_architecture(backbone, build_kwargs, seed=None):

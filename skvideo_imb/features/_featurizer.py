@@ -352,6 +352,8 @@ class InceptionFeaturizer(TransformerMixin, BaseEstimator):
         return state
 
     def __setstate__(self, state):
+        if "_build_kwargs" in state:  # fitted: the network is rebuilt from these alone
+            bb.check_build_kwargs(state.get("backbone"), state["_build_kwargs"])
         super().__setstate__(state)
         self._model = self._engine = None
 

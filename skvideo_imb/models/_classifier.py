@@ -579,6 +579,17 @@ class ResBiLSTMClassifier(NeuralNetClassifier):
         -------
         self : ResBiLSTMClassifier
         """
+        kwargs = self._module_kwargs()
+        missing = [name for name in ("input_size", "n_classes") if kwargs[name] is None]
+        if missing:
+            raise ValueError(
+                f"{type(self).__name__} infers the module's {' and '.join(missing)} from "
+                "the data in fit; to initialise without fitting, pass "
+                + " and ".join(f"module__{name}" for name in missing) + ".")
+        self.module_ = self.initialized_instance(self.module, kwargs)
+        return self
+
+    def _module_kwargs(self):
         kwargs = {
             "input_size": getattr(self, "n_frame_features_", None),
             "n_classes": len(self.classes_) if hasattr(self, "classes_") else None,
@@ -592,14 +603,7 @@ class ResBiLSTMClassifier(NeuralNetClassifier):
             "readout": self.readout,
         }
         kwargs.update(self.get_params_for("module"))
-        missing = [name for name in ("input_size", "n_classes") if kwargs[name] is None]
-        if missing:
-            raise ValueError(
-                f"{type(self).__name__} infers the module's {' and '.join(missing)} from "
-                "the data in fit; to initialise without fitting, pass "
-                + " and ".join(f"module__{name}" for name in missing) + ".")
-        self.module_ = self.initialized_instance(self.module, kwargs)
-        return self
+        return kwargs
 
     def initialize_criterion(self):
         """Build the loss, with ``class_weight_`` as its class weights.
@@ -818,15 +822,24 @@ class ResBiLSTMClassifier(NeuralNetClassifier):
 
     def __setstate__(self, state):
         state = dict(state)
+        if "_component_states" not in state or "__cuda_dependent_attributes__" in state:
+            # skorch's own format pickles the modules inside the state: never unpickled
+            raise ValueError(
+                f"this {type(self).__name__} state holds pickled torch components "
+                "(skorch's own format, or an older skvideo_imb release) instead of "
+                "their state dicts; it is not loaded.  Refit, or load it with the "
+                "release that saved it and save it again.")
         requested = state["device"]
-        if "_component_states" not in state:  # pickled by skorch's own __getstate__
-            return self._setstate_skorch(state, requested)
         components = state.pop("_component_states")
+        if not isinstance(components, dict):
+            raise ValueError(f"this {type(self).__name__} state is damaged: "
+                             "_component_states is not a dict.")
         moved = self._relocate(state)
         initialized = state.get("initialized_", False)
         self.__dict__.update(state)
         self.__dict__["device"] = requested  # the parameter as the user set it
         if components:
+            self._check_module_shapes(components.get("module_"))
             # rebuild the components from the parameters, on device_, then load them
             verbose, self.verbose, self.initialized_ = self.verbose, 0, False
             try:
@@ -841,6 +854,25 @@ class ResBiLSTMClassifier(NeuralNetClassifier):
             self.grad_scaler_ = torch.amp.GradScaler(self.device_.type,
                                                      enabled=self._grad_scaler_enabled())
 
+    def _check_module_shapes(self, saved):
+        """Refuse a saved module whose parameters the architecture would not have.
+
+        The architecture is built on PyTorch's ``meta`` device (no memory), so
+        parameters that ask for a huge network fail here, before anything is allocated.
+        """
+        if not isinstance(saved, dict):
+            raise ValueError(f"this {type(self).__name__} state is damaged: the module's "
+                             "state dict is missing.")
+        with torch.device("meta"):
+            expected = self.initialized_instance(self.module, self._module_kwargs())
+        shapes = {k: tuple(v.shape) for k, v in expected.state_dict().items()}
+        found = {k: tuple(getattr(v, "shape", ())) for k, v in saved.items()}
+        if shapes != found:
+            differ = sorted(set(shapes.items()) ^ set(found.items()))[:3]
+            raise ValueError(f"this {type(self).__name__} state is damaged: its module's "
+                             "saved parameters do not match its architecture "
+                             f"parameters (first differences: {differ}).")
+
     def _relocate(self, state):
         """Where a fitted state runs here (``device_``); whether it moved."""
         if "device_" not in state:  # nothing was placed on a device yet
@@ -851,15 +883,6 @@ class ResBiLSTMClassifier(NeuralNetClassifier):
         moved = device != torch.device(state["device_"])
         state["device_"] = device
         return moved
-
-    def _setstate_skorch(self, state, requested):
-        moved = self._relocate(state)
-        state["device"] = str(state.get("device_", "cpu"))  # where skorch maps tensors
-        super().__setstate__(state)
-        self.__dict__["device"] = requested
-        if moved:
-            self.grad_scaler_ = torch.amp.GradScaler(self.device_.type,
-                                                     enabled=self._grad_scaler_enabled())
 
     # ------------------------------------------------------------------ precision
     def _grad_scaler_enabled(self):

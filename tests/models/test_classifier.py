@@ -483,11 +483,22 @@ def test_pickle_holds_state_dicts_not_a_nested_pickle(fitted, blob_data):
     np.testing.assert_array_equal(a.fit(X, y).predict_proba(X), b.fit(X, y).predict_proba(X))
 
 
-def test_a_pickle_written_by_skorch_still_loads(fitted, blob_data):
-    """Pickles of this class made before it stored state dicts (skorch's format)."""
+def test_a_state_in_skorchs_pickle_format_is_refused(fitted):
+    """skorch's format pickles the modules inside the state: unpickling it runs code."""
     from skorch import NeuralNetClassifier
-    X, _ = blob_data
     state = NeuralNetClassifier.__getstate__(fitted)
+    assert isinstance(state["__cuda_dependent_attributes__"], bytes)
     restored = ResBiLSTMClassifier.__new__(ResBiLSTMClassifier)
-    restored.__setstate__(state)
-    np.testing.assert_array_equal(restored.predict_proba(X), fitted.predict_proba(X))
+    with pytest.raises(ValueError, match="holds pickled torch components"):
+        restored.__setstate__(state)
+    ours = fitted.__getstate__()  # our own state with the pickled bytes slipped in
+    ours["__cuda_dependent_attributes__"] = state["__cuda_dependent_attributes__"]
+    with pytest.raises(ValueError, match="holds pickled torch components"):
+        ResBiLSTMClassifier.__new__(ResBiLSTMClassifier).__setstate__(ours)
+
+
+def test_a_state_asking_for_a_huge_module_is_refused_before_allocating(fitted):
+    state = fitted.__getstate__()
+    state["hidden_size"] = 10 ** 7  # a 4e14-parameter LSTM, were it built for real
+    with pytest.raises(ValueError, match="do not match its architecture"):
+        ResBiLSTMClassifier.__new__(ResBiLSTMClassifier).__setstate__(state)

@@ -205,7 +205,7 @@ def audit_model_file(data, *, trusted=(), limits=None):
     except _Refused as exc:
         audit.problems.append(str(exc))
     except zipfile.BadZipFile as exc:
-        audit.problems.append(f"not a skops model file (not a zip archive)"
+        audit.problems.append("not a skops model file (not a zip archive)"
                               if "not a zip file" in str(exc).lower()
                               else f"damaged zip archive: {exc}")
     except (OSError, EOFError, ValueError, KeyError, TypeError, RecursionError) as exc:
@@ -276,7 +276,7 @@ class _Walker:
 
     def __init__(self, archive, limits, audit, trusted):
         self.archive, self.limits, self.audit, self.trusted = archive, limits, audit, trusted
-        self.seen_ids = {}
+        self.first = {}  # saved id -> the state of the first node with that id
         self.referenced = set()
         self.loaders = {
             "DictNode": self._dict, "ListNode": self._sequence, "SetNode": self._sequence,
@@ -296,9 +296,8 @@ class _Walker:
             raise _Refused(f"{path}: a node without a loader, module and class name")
         full = f"{module}.{name}"
         saved_id = state.get("__id__")
-        if loader != "CachedNode" and saved_id is not None and saved_id in self.seen_ids:
-            # skops returns the node first built with this id and ignores this one
-            return self.seen_ids[saved_id]
+        if loader != "CachedNode" and saved_id is not None and saved_id in self.first:
+            return  # skops reuses the node first built with this id and ignores this one
         visit = self.loaders.get(loader)
         if visit is None:
             self.audit.untrusted.append(f"{full} (as {loader})")
@@ -310,16 +309,20 @@ class _Walker:
                 self.audit.untrusted.append(full if full not in TRUSTED_TYPES
                                             else f"{full} (as {loader})")
             if saved_id is not None:
-                self.seen_ids[saved_id] = (loader, full)
+                self.first[saved_id] = state
         visit(state, path, full)
-        return (loader, full)
+
+    def effective(self, state):
+        """The node skops builds for ``state``: the first one with its id, if any."""
+        if not isinstance(state, dict):
+            return state
+        return self.first.get(state.get("__id__"), state)
 
     def _leaf(self, state, path, full):
         pass
 
     def _cached(self, state, path, full):
-        target = self.seen_ids.get(state.get("__id__"))
-        if target is None:
+        if state.get("__id__") not in self.first:
             raise _Refused(f"{path}: refers to an object id the file never defined")
 
     def _json(self, state, path, full):
@@ -339,23 +342,20 @@ class _Walker:
 
     def _dict(self, state, path, full):
         content, key_types = state.get("content"), state.get("key_types")
-        if not isinstance(content, dict) or not isinstance(key_types, dict):
-            raise _Refused(f"{path}: a dict without content and key types")
-        if key_types.get("__loader__") != "ListNode" or not isinstance(
-                key_types.get("content"), list):
-            raise _Refused(f"{path}: dict key types are not a list")
+        if not isinstance(content, dict):
+            raise _Refused(f"{path}: a dict without content")
         self.node(key_types, f"{path}.key_types")
+        key_types = self.effective(key_types)
+        if key_types.get("__loader__") != "ListNode":
+            raise _Refused(f"{path}: dict key types are not a list")
         for k, item in enumerate(key_types["content"]):
-            kind = self.seen_ids.get(item.get("__id__")) if isinstance(item, dict) else None
-            loader = item.get("__loader__") if isinstance(item, dict) else None
-            name = (f"{item.get('__module__')}.{item.get('__class__')}"
-                    if isinstance(item, dict) else None)
-            if loader == "CachedNode" and kind is not None:
-                loader, name = kind
+            item = self.effective(item)
+            loader = item.get("__loader__")
+            name = f"{item.get('__module__')}.{item.get('__class__')}"
             if loader != "TypeNode" or name not in _DICT_KEY_TYPES:
                 raise _Refused(f"{path}: dict key {k} would be rebuilt by calling {name} "
-                               f"(as {loader}); only str and int keys (Python's or numpy's) are "
-                               "accepted")
+                               f"(as {loader}); only str and int keys (Python's or numpy's) "
+                               "are accepted")
         for key, item in content.items():
             self.node(item, f"{path}[{key!r}]")
 
@@ -364,6 +364,7 @@ class _Walker:
         if content is None:
             return
         self.node(content, f"{path}.state")
+        content = self.effective(content)
         if full in (_CLASSIFIER, _FEATURIZER):
             keys = (set(content.get("content", {})) if content.get("__loader__") == "DictNode"
                     and isinstance(content.get("content"), dict) else None)

@@ -18,3 +18,11 @@ def avi_path(tmp_path, video_frames):
 @pytest.fixture
 def mp4_path(tmp_path, video_frames):
     return write_video(tmp_path / "gradient.mp4", video_frames, "mp4v")
+
+
+@pytest.fixture(scope="session")
+def saved_models(tmp_path_factory):
+    """Every supported configuration, fitted small and saved (tests/_saved_models.py)."""
+    from _saved_models import fit_and_save
+
+    return fit_and_save(tmp_path_factory.mktemp("saved_models"))

@@ -1,7 +1,7 @@
 """``skvideo-imb``: the command line.
 
-One module per command (``make-data``, ``fit``, ``predict``, ``check``,
-``reproduce``); each adds its sub-parser and runs it.  Expected failures (a bad path,
+One module per command (``make-data``, ``fit``, ``predict``, ``inspect``,
+``check``, ``reproduce``); each adds its sub-parser and runs it.  Expected failures (a bad path,
 no internet for ``DEFAULT`` weights, a damaged file) print one line and exit with a
 non-zero status; ``--debug`` shows the traceback instead.
 """
@@ -9,11 +9,11 @@ non-zero status; ``--debug`` shows the traceback instead.
 import argparse
 import sys
 
-from . import _check, _fit, _make_data, _predict, _reproduce
+from . import _check, _fit, _inspect, _make_data, _predict, _reproduce
 
 __all__ = ["main"]
 
-_COMMANDS = (_make_data, _fit, _predict, _check, _reproduce)
+_COMMANDS = (_make_data, _fit, _predict, _inspect, _check, _reproduce)
 
 
 def _parser():
@@ -53,5 +53,6 @@ def main(argv=None):
     except (OSError, ValueError, RuntimeError) as exc:  # expected failures: one line
         if args.debug:
             raise
-        print(f"skvideo-imb {args.command}: error: {exc}", file=sys.stderr)
+        message = " ".join(str(exc).split())  # one line, whatever the message holds
+        print(f"skvideo-imb {args.command}: error: {message}", file=sys.stderr)
         return 1

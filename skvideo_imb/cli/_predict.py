@@ -22,6 +22,9 @@ def add_parser(sub):
                         help="video files, frame folders, or folders to search for videos")
     parser.add_argument("--csv", metavar="FILE", help="also write the results as CSV")
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    parser.add_argument("--cache", metavar="DIR",
+                        help="feature cache folder to read and write (default: none; a "
+                        "model file never chooses where predict writes)")
     parser.add_argument("--window", type=int, metavar="N",
                         help="classify every window of N frames (a timeline per video)")
     parser.add_argument("--stride", type=int, metavar="S",
@@ -137,15 +140,34 @@ def _plot(timelines, classes, path):
     fig.savefig(path, dpi=100)
 
 
+def _set_cache(model, folder):
+    from .._persistence import _steps
+
+    featurizers = [s for s in _steps(model) if "pickle_model" in s.get_params(deep=False)]
+    if not featurizers:
+        raise ValueError(f"--cache: {type(model).__name__} has no featurizer to cache for")
+    for featurizer in featurizers:
+        featurizer.set_params(cache=folder)
+
+
 def run(args, parser, argv=None):
     from .._persistence import load_model
     from ..io import find_videos
 
+    if args.window is not None and args.window < 1:
+        parser.error(f"--window must be at least 1 frame, got {args.window}")
+    if args.stride is not None and args.stride < 1:
+        parser.error(f"--stride must be at least 1 frame, got {args.stride}")
     if args.plot and not args.window:
         parser.error("--plot draws timelines: give --window N too")
     if args.stride is not None and not args.window:
         parser.error("--stride needs --window")
     model = load_model(args.model)
+    if not hasattr(model, "predict_proba") or not hasattr(model, "classes_"):
+        raise ValueError(f"{args.model!r} holds a {type(model).__name__}, not a fitted "
+                         "classifier or pipeline.")
+    if args.cache:
+        _set_cache(model, args.cache)
     videos = find_videos(args.videos)
     if not videos:
         raise ValueError(f"no video found in {', '.join(args.videos)}")

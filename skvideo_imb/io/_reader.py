@@ -118,14 +118,49 @@ def _natural_key(name):
     return [int(tok) if tok.isdigit() else tok.lower() for tok in re.split(r"(\d+)", name)]
 
 
+def _is_frame_image(path):
+    """The frame-folder rule: a visible file with an image extension."""
+    return (not path.name.startswith(".") and path.suffix.lower() in IMAGE_EXTENSIONS
+            and path.is_file())
+
+
 def _frame_files(folder):
-    files = sorted((p for p in Path(folder).iterdir()
-                    if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS),
+    """The frame images of a folder in natural order, all of one size (else ValueError).
+
+    The sizes are read from the image headers (no decoding) and remembered per folder
+    identity, so that the reader, ``check`` and training agree on what a readable frame
+    folder is whichever frames they read.
+    """
+    files = sorted((p for p in Path(folder).iterdir() if _is_frame_image(p)),
                    key=lambda p: _natural_key(p.name))
     if not files:
         raise ValueError(f"{video_name(folder)} contains no frame images "
                          f"(looked for {', '.join(sorted(IMAGE_EXTENSIONS))}).")
+    key = ("folder",) + file_identity(folder)
+    if _COUNT_CACHE.get(key) != len(files):
+        _check_one_size(folder, files)
+        _remember_count(key, len(files))
     return files
+
+
+def _check_one_size(folder, files):
+    from PIL import Image, UnidentifiedImageError
+
+    first = None
+    for file in files:
+        try:
+            with Image.open(file) as image:
+                size = image.size
+        except (OSError, UnidentifiedImageError, ValueError) as exc:
+            raise ValueError(f"{video_name(folder)}: frame image {file.name!r} could not "
+                             f"be read ({type(exc).__name__}).") from None
+        if first is None:
+            first = (file.name, size)
+        elif size != first[1]:
+            raise ValueError(f"{video_name(folder)}: frame image {file.name!r} is "
+                             f"{size[0]}x{size[1]} while {first[0]!r} is "
+                             f"{first[1][0]}x{first[1][1]}; a frame folder holds frames "
+                             "of one size.")
 
 
 def check_raw_video(video):
@@ -215,8 +250,7 @@ def file_identity(path):
     size = st.st_size
     mtime = st.st_mtime_ns
     if os.path.isdir(path):  # a frame folder changes when any of its files changes
-        stats = [p.stat() for p in Path(path).iterdir()
-                 if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS]
+        stats = [p.stat() for p in Path(path).iterdir() if _is_frame_image(p)]
         size = sum(s.st_size for s in stats)
         mtime = max([mtime] + [s.st_mtime_ns for s in stats])
     return (os.path.abspath(path), int(size), int(mtime))

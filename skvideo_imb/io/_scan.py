@@ -4,12 +4,14 @@ import os
 import sys
 import warnings
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import cv2
 from tqdm.auto import tqdm
 
-from ._reader import (IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, _bgr_to_rgb, _check_path,
-                      _declared_count, _frame_files, _open_capture)
+from ._reader import (VIDEO_EXTENSIONS, _bgr_to_rgb, _check_path,
+                      _declared_count, _frame_files, _is_frame_image,
+                      _open_capture)
 
 __all__ = ["VideoCheck", "find_videos", "scan_videos"]
 
@@ -47,9 +49,7 @@ class VideoCheck:
 
 def _has_images(folder):
     try:
-        with os.scandir(folder) as entries:
-            return any(os.path.splitext(e.name)[1].lower() in IMAGE_EXTENSIONS
-                       for e in entries if not e.name.startswith("."))
+        return any(_is_frame_image(p) for p in Path(folder).iterdir())
     except OSError:
         return False
 
@@ -66,7 +66,9 @@ def find_videos(paths):
     Returns
     -------
     videos : list of str
-        In the order found; folders are walked in sorted order.
+        In the order found; folders are walked in sorted order.  A folder named in
+        ``paths`` in which nothing is found is returned itself, so that every argument
+        is accounted for (reading it then says why it is no video).
 
     Examples
     --------
@@ -87,15 +89,17 @@ def find_videos(paths):
         if _has_images(path):
             videos.append(path)
             continue
+        found = []
         for folder, dirs, files in os.walk(path):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             for name in sorted(files):
                 if (not name.startswith(".")
                         and os.path.splitext(name)[1].lower() in VIDEO_EXTENSIONS):
-                    videos.append(os.path.join(folder, name))
+                    found.append(os.path.join(folder, name))
             frame_dirs = [d for d in dirs if _has_images(os.path.join(folder, d))]
-            videos += [os.path.join(folder, d) for d in frame_dirs]
+            found += [os.path.join(folder, d) for d in frame_dirs]
             dirs[:] = [d for d in dirs if d not in frame_dirs]
+        videos += found or [path]  # a folder named with nothing in it: its own row
     return videos
 
 

@@ -136,7 +136,8 @@ def test_a_timeline_switches_label_where_two_videos_join(tmp_path):
 @pytest.mark.parametrize("argv, message", [
     (["fit", "{missing}", "--out", "{tmp}/m.skops"], "does not exist"),
     (["fit", "{flat}", "--out", "{tmp}/m.skops"], "has no class subfolders"),
-    (["predict", "{corrupt}", "{tmp}"], "is not a readable skvideo-imb model file"),
+    (["predict", "{corrupt}", "{tmp}"], "is refused: not a skops model file"),
+    (["predict", "{tmp}", "{tmp}"], "is a directory, not a model file"),
     (["predict", "{missing}", "{tmp}"], "does not exist"),
 ])
 def test_expected_failures_print_one_line_and_exit_non_zero(argv, message, tmp_path, capsys):
@@ -149,8 +150,9 @@ def test_expected_failures_print_one_line_and_exit_non_zero(argv, message, tmp_p
     assert main(argv) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0] and "Traceback" not in err[0]
-    with pytest.raises(Exception):
+    with pytest.raises((OSError, ValueError)) as raised:
         main(["--debug", *argv])                  # --debug shows the real exception
+    assert message in str(raised.value)
 
 
 def test_offline_default_weights_is_one_line_not_a_traceback(videos, tmp_path, monkeypatch):
@@ -165,7 +167,8 @@ def test_offline_default_weights_is_one_line_not_a_traceback(videos, tmp_path, m
     assert done == 1
 
 
-@pytest.mark.parametrize("command", ["fit", "predict", "make-data", "check", "reproduce"])
+@pytest.mark.parametrize("command", ["fit", "predict", "make-data", "check", "reproduce",
+                                     "inspect"])
 def test_help_documents_every_option(command, capsys):
     with pytest.raises(SystemExit) as done:
         main([command, "--help"])
@@ -174,10 +177,104 @@ def test_help_documents_every_option(command, capsys):
     options = {"fit": ["--out", "--profile", "--weights", "--oversampler", "--class-weight",
                        "--cache", "--validation-fraction", "--search", "--cv", "--n-frames",
                        "--epochs", "--device", "--seed"],
-               "predict": ["--csv", "--json", "--window", "--stride", "--plot"],
+               "predict": ["--csv", "--json", "--window", "--stride", "--plot", "--cache"],
+               "inspect": ["--json"],
                "make-data": ["--format", "--videos-per-class", "--frames", "--size",
                              "--seed"],
                "check": ["--min-frames", "--json", "--quiet"],
                "reproduce": ["--data", "--profile", "--seeds", "--scheduler"]}[command]
     for option in options:
         assert option in out, option
+
+
+def _one_error_line(capsys):
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "Traceback" not in err[0], err
+    return err[0]
+
+
+@pytest.mark.parametrize("card, message", [
+    ("[1, 2]", "is not a JSON object"),
+    ('{"versions": null}', "'versions' is not an object"),
+    ("{damaged", "is damaged"),
+])
+def test_predict_with_a_damaged_card_says_so_in_one_line(model, videos, tmp_path, capsys,
+                                                         card, message):
+    import shutil
+    copy = tmp_path / "m.skops"
+    shutil.copy(model, copy)
+    Path(str(copy) + ".json").write_text(card)
+    good = str(next((videos / "darken").glob("*.avi")))
+    assert main(["predict", str(copy), good]) == 1
+    assert message in _one_error_line(capsys)
+
+
+def test_predict_refuses_a_file_holding_no_model(tmp_path, avi_path, capsys):
+    import skops.io as sio
+    sio.dump({"classes": [1, 2]}, tmp_path / "dict.skops")
+    assert main(["predict", str(tmp_path / "dict.skops"), avi_path]) == 1
+    assert "holds a dict, not a model" in _one_error_line(capsys)
+
+
+def test_predict_accounts_for_every_argument(model, videos, tmp_path, capsys):
+    """An empty folder named like a video and a frame folder of mixed sizes get rows."""
+    import cv2
+    empty = tmp_path / "x.avi"
+    empty.mkdir()
+    mixed = tmp_path / "mixed"
+    mixed.mkdir()
+    cv2.imwrite(str(mixed / "0.png"), np.zeros((32, 32, 3), np.uint8))
+    cv2.imwrite(str(mixed / "1.png"), np.zeros((40, 32, 3), np.uint8))
+    good = str(next((videos / "darken").glob("*.avi")))
+    args = [good, str(empty), str(mixed)]
+    assert main(["predict", str(model), *args, "--json", str(tmp_path / "o.json")]) == 1
+    rows = json.loads((tmp_path / "o.json").read_text())
+    assert [r["path"] for r in rows] == args
+    assert "label" in rows[0]
+    assert "contains no frame images" in rows[1]["error"]
+    assert "is 32x40 while '0.png' is 32x32" in rows[2]["error"]
+    capsys.readouterr()
+    # check and training agree on both
+    assert main(["check", str(empty), str(mixed), "--quiet"]) == 1
+    out = capsys.readouterr().out
+    assert "2 problems (2 unreadable)" in out
+    from skvideo_imb import InceptionFeaturizer
+    with pytest.raises(ValueError, match="a frame folder holds frames of one size"):
+        InceptionFeaturizer(2, weights=None, image_size=75, engine="torch").fit([str(mixed)])
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--window", "0"], "--window must be at least 1 frame, got 0"),
+    (["--window", "4", "--stride", "0"], "--stride must be at least 1 frame, got 0"),
+    (["--stride", "4"], "--stride needs --window"),
+    (["--plot", "t.png"], "--plot draws timelines"),
+])
+def test_impossible_predict_options_are_usage_errors(model, avi_path, capsys, options,
+                                                     message):
+    with pytest.raises(SystemExit) as done:
+        main(["predict", str(model), avi_path, *options])
+    assert done.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_predict_uses_a_cache_only_when_asked(model, videos, tmp_path):
+    good = [str(p) for p in sorted((videos / "darken").glob("*.avi"))[:2]]
+    card = json.loads(Path(str(model) + ".json").read_text())
+    assert main(["predict", str(model), *good, "--json", str(tmp_path / "a.json")]) == 0
+    assert card["settings"]["engine"]  # the model was fitted with a (temporary) cache
+    cache = tmp_path / "cache"
+    assert main(["predict", str(model), *good, "--cache", str(cache),
+                 "--json", str(tmp_path / "b.json")]) == 0
+    assert any(cache.rglob("*.feat"))
+    a, b = (json.loads((tmp_path / n).read_text()) for n in ("a.json", "b.json"))
+    assert [r["probabilities"] for r in a] == [r["probabilities"] for r in b]
+
+
+def test_inspect_lists_the_names_of_a_good_model_and_loads_nothing(model, capsys):
+    assert main(["inspect", str(model)]) == 0
+    out = capsys.readouterr().out
+    assert "skvideo_imb.models._classifier.ResBiLSTMClassifier" in out
+    assert "load_model would load this file." in out and " NO" not in out
+    assert main(["inspect", str(model), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["accepted"] and report["card"]["classes"][0] == "brighten"
+    assert all(n["trusted"] for n in report["names"])

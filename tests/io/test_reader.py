@@ -154,8 +154,14 @@ def test_folder_frames_of_different_sizes(tmp_path):
     folder.mkdir()
     cv2.imwrite(str(folder / "1.png"), np.zeros((8, 8, 3), np.uint8))
     cv2.imwrite(str(folder / "2.png"), np.zeros((9, 8, 3), np.uint8))
-    with pytest.raises(ValueError, match="different sizes"):
+    with pytest.raises(ValueError, match="'2.png' is 8x9 while '1.png' is 8x8"):
         read_frames(folder)
+    # reading one frame, resized, is refused too: a frame folder holds frames of one size
+    with pytest.raises(ValueError, match="frames of one size"):
+        read_frames(folder, [0], size=4)
+    (folder / ".hidden.png").write_bytes(b"not an image")  # hidden files are no frames
+    (folder / "2.png").unlink()
+    assert read_frames(folder).shape == (1, 8, 8, 3)
 
 
 @pytest.mark.parametrize("array, match", [

@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/featurize.py
 	$(PY) benchmarks/train_speed.py
 	$(PY) benchmarks/search_scaling.py
+	$(PY) benchmarks/cache_claims.py
 
 clean:
 	rm -rf $(VENV) docs/_build docs/auto_examples docs/generated docs/sg_execution_times.rst demo_output .pytest_cache

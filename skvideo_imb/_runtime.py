@@ -55,6 +55,7 @@ from functools import lru_cache
 import torch
 
 __all__ = ["AUTOCAST_DTYPES", "PRECISIONS", "autocast", "claim_gpu", "cpu_has_native_bf16",
+           "visible_gpus",
            "cuda_has_native_bf16", "dask_worker_config", "relocate", "resolve_device",
            "resolve_precision", "seeded"]
 
@@ -104,16 +105,62 @@ def resolve_device(device):
 _CLAIM = {}  # process id -> (GPU index, open lock file holding the claim)
 
 
+def _nvml_free_memory(uuids):
+    """``{uuid: free bytes}`` from NVML (package ``nvidia-ml-py``), which creates no CUDA
+    context; empty when NVML is not available."""
+    try:
+        import pynvml
+        pynvml.nvmlInit()
+    except Exception:  # not installed, no driver ...
+        return {}
+    free = {}
+    try:
+        for uuid in uuids:
+            try:
+                handle = pynvml.nvmlDeviceGetHandleByUUID(uuid.encode())
+                free[uuid] = int(pynvml.nvmlDeviceGetMemoryInfo(handle).free)
+            except Exception:
+                continue
+    finally:
+        try:
+            pynvml.nvmlShutdown()
+        except Exception:
+            pass
+    return free
+
+
+def visible_gpus():
+    """The GPUs this process sees: ``[(index, uuid, free bytes or None)]``.
+
+    ``index`` is the process's own CUDA index (it depends on ``CUDA_VISIBLE_DEVICES``);
+    ``uuid`` names the physical GPU whatever the index, and free memory comes from NVML
+    when ``nvidia-ml-py`` is installed.  No CUDA context is created on any GPU: device
+    properties come from the driver, free memory from NVML.
+    """
+    uuids = []
+    for index in range(torch.cuda.device_count()):
+        uuid = str(torch.cuda.get_device_properties(index).uuid)
+        uuids.append(uuid if uuid.startswith("GPU-") else f"GPU-{uuid}")
+    free = _nvml_free_memory(uuids)
+    return [(index, uuid, free.get(uuid)) for index, uuid in enumerate(uuids)]
+
+
 def claim_gpu(lock_dir=None):
     """The GPU this process uses for ``device="auto"`` when several are visible.
 
     The first call of a process claims a GPU and keeps it for the process's lifetime:
-    it tries the GPUs in decreasing order of free memory and takes the first whose
-    lock file (``skvideo_imb-gpu-<uid>-<index>.lock`` in ``lock_dir``) no other living
-    process holds; when every GPU is claimed, it shares the one with the most free
-    memory.  Locks are advisory (``flock``) and die with their process, so a killed
-    worker frees its GPU.  Concurrent fits of ``GridSearchCV(n_jobs=k)`` thus land on
-    different GPUs without device code, as long as ``k`` is at most the number of GPUs.
+    it tries the GPUs in decreasing order of free memory (index order when NVML is not
+    installed) and takes the first whose lock file no other living process holds.  Lock
+    files are named by the GPU's UUID (``skvideo_imb-gpu-<uid>-<uuid>.lock`` in
+    ``lock_dir``), so processes with differently ordered ``CUDA_VISIBLE_DEVICES`` (as
+    dask-cuda sets them) agree on which GPU is taken.  Locks are advisory (``flock``)
+    and die with their process, so a killed worker frees its GPU.  No GPU but the one
+    returned gets a CUDA context from this.
+
+    **More processes than GPUs**: a process that finds every GPU claimed shares the one
+    with the most free memory (the first when unknown) and says so in a
+    ``RuntimeWarning`` naming the GPU, its free memory and how to avoid it (fewer
+    workers, or explicit ``device="cuda:N"``); it never shares silently.
 
     Parameters
     ----------
@@ -123,6 +170,7 @@ def claim_gpu(lock_dir=None):
     Returns
     -------
     index : int
+        The CUDA index, in this process's numbering.
     """
     import fcntl
     import tempfile
@@ -131,11 +179,11 @@ def claim_gpu(lock_dir=None):
     if pid in _CLAIM:
         return _CLAIM[pid][0]
     _CLAIM.clear()  # a forked child claims its own
-    free = {i: torch.cuda.mem_get_info(i)[0] for i in range(torch.cuda.device_count())}
-    order = sorted(free, key=lambda i: (-free[i], i))
+    gpus = visible_gpus()
+    order = sorted(gpus, key=lambda g: (-(g[2] if g[2] is not None else 0), g[0]))
     folder = lock_dir or tempfile.gettempdir()
-    for index in order:
-        path = os.path.join(folder, f"skvideo_imb-gpu-{os.getuid()}-{index}.lock")
+    for index, uuid, _ in order:
+        path = os.path.join(folder, f"skvideo_imb-gpu-{os.getuid()}-{uuid}.lock")
         try:
             handle = open(path, "a")
         except OSError:
@@ -147,8 +195,15 @@ def claim_gpu(lock_dir=None):
             continue
         _CLAIM[pid] = (index, handle)
         return index
-    _CLAIM[pid] = (order[0], None)
-    return order[0]
+    index, uuid, free = order[0]
+    memory = (f"{free / 2 ** 30:.1f} GiB free" if free is not None else
+              "free memory unknown (install nvidia-ml-py to place by free memory)")
+    warnings.warn(f"every one of the {len(gpus)} visible GPUs is claimed by another "
+                  f"process: this process shares cuda:{index} ({uuid}, {memory}).  Run at "
+                  "most one worker per GPU, or pass device='cuda:N' explicitly.",
+                  RuntimeWarning, stacklevel=3)
+    _CLAIM[pid] = (index, None)
+    return index
 
 
 def _cpu_flags():
@@ -264,8 +319,19 @@ def relocate(device, precision, requested_precision, *, bf16_on_cpu, what):
     (device(type='cpu'), 'fp32')
     """
     device = torch.device(device)
-    if device.type != "cuda" or torch.cuda.is_available():
+    if device.type != "cuda":
         return device, precision
+    if torch.cuda.is_available():
+        n_gpus = torch.cuda.device_count()
+        if device.index is None or device.index < n_gpus:
+            return device, precision
+        here = resolve_device("auto")  # cuda:N of a bigger machine: one of ours instead
+        new_precision = resolve_precision(requested_precision, here,
+                                          bf16_on_cpu=bf16_on_cpu)
+        warnings.warn(f"{what} fitted on {device} is loaded on a machine with {n_gpus} "
+                      f"GPU{'s' * (n_gpus != 1)}: it runs on {here} with precision "
+                      f"{new_precision!r}.", RuntimeWarning, stacklevel=3)
+        return here, new_precision
     cpu = torch.device("cpu")
     fallback = "auto" if requested_precision in ("auto", "fp16") else requested_precision
     new_precision = resolve_precision(fallback, cpu, bf16_on_cpu=bf16_on_cpu)

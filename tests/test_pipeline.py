@@ -248,8 +248,9 @@ def test_grid_search_reuses_cached_features(data, tmp_path, monkeypatch):
                                                init_weights=False).state_dict(), weights)
     computed = []
     real_forward = InceptionFeaturizer._forward
-    monkeypatch.setattr(InceptionFeaturizer, "_forward", lambda self, frames:
-                        computed.append(len(frames)) or real_forward(self, frames))
+    monkeypatch.setattr(InceptionFeaturizer, "_forward", lambda self, frames:  # not padding
+                        computed.append(int(frames.flatten(1).any(1).sum()))
+                        or real_forward(self, frames))
     cache = tmp_path / "cache"
     pipe = make_pipeline(SpatioTemporalOverSampler(n_frames=N_FRAMES, random_state=0),
                          InceptionFeaturizer(n_frames=N_FRAMES, weights=str(weights),

@@ -5,6 +5,7 @@ whole resolution table runs on a CPU-only machine.
 """
 
 import pickle
+import types
 import warnings
 from contextlib import contextmanager
 
@@ -260,13 +261,27 @@ def test_fits_never_reseed_every_gpu(monkeypatch):
 
 # ---------------------------------------------------------------- several GPUs
 
+def _fake_gpus(monkeypatch, free, order=None):
+    """GPUs ``uuid-k`` with ``free[k]`` GiB free, seen in ``order`` (CUDA_VISIBLE_DEVICES).
+
+    Any call that would create a CUDA context fails the test."""
+    order = list(range(len(free))) if order is None else order
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: len(order))
+    monkeypatch.setattr(torch.cuda, "get_device_properties",
+                        lambda i: types.SimpleNamespace(uuid=f"uuid-{order[i]}"))
+    monkeypatch.setattr(torch.cuda, "mem_get_info",
+                        lambda i: pytest.fail("a CUDA context was created"))
+    monkeypatch.setattr(_runtime, "_nvml_free_memory", lambda uuids: {
+        u: free[int(u.rsplit("-", 1)[1])] * 2 ** 30 for u in uuids
+        if free[int(u.rsplit("-", 1)[1])] is not None})
+    monkeypatch.setattr(_runtime, "_CLAIM", {})
+
+
 @pytest.fixture
 def three_gpus(monkeypatch):
     free = {0: 10, 1: 30, 2: 20}  # GiB free, say
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    monkeypatch.setattr(torch.cuda, "device_count", lambda: 3)
-    monkeypatch.setattr(torch.cuda, "mem_get_info", lambda i: (free[i], 40))
-    monkeypatch.setattr(_runtime, "_CLAIM", {})
+    _fake_gpus(monkeypatch, free)
     return free
 
 
@@ -284,16 +299,39 @@ def test_auto_claims_the_freest_gpu_and_keeps_it(three_gpus, tmp_path, monkeypat
     assert _runtime.resolve_device("auto") == torch.device("cuda", 1)
     three_gpus[1] = 0                           # it fills up: the process keeps its GPU
     assert _runtime.resolve_device("auto") == torch.device("cuda", 1)
-    assert list(tmp_path.glob("skvideo_imb-gpu-*-1.lock"))
+    assert [p.name.rsplit("-", 2)[1:] for p in tmp_path.glob("skvideo_imb-gpu-*.lock")] \
+        == [["uuid", "1.lock"]]                 # named by the GPU's UUID
 
 
-def test_concurrent_processes_spread_over_the_gpus(three_gpus, tmp_path, monkeypatch):
-    claims = [_claim_as(monkeypatch, pid, tmp_path) for pid in (101, 102, 103, 104)]
-    # freest first, every GPU once; a fourth process shares the freest one
-    assert [index for index, _ in claims] == [1, 2, 0, 1]
-    assert claims[-1][1] is None
-    for _, handle in claims[:3]:
+def test_more_processes_than_gpus_share_with_a_warning(three_gpus, tmp_path, monkeypatch):
+    claims = [_claim_as(monkeypatch, pid, tmp_path) for pid in (101, 102, 103)]
+    assert [index for index, _ in claims] == [1, 2, 0]   # freest first, every GPU once
+    with pytest.warns(RuntimeWarning, match=r"every one of the 3 visible GPUs is claimed.*"
+                                             r"shares cuda:1 \(GPU-uuid-1, 30\.0 GiB free\)"):
+        index, handle = _claim_as(monkeypatch, 104, tmp_path)
+    assert index == 1 and handle is None
+    for _, handle in claims:
         handle.close()
+
+
+def test_rotated_visible_devices_agree_on_which_gpu_is_taken(tmp_path, monkeypatch):
+    """dask-cuda gives each worker its own CUDA_VISIBLE_DEVICES order."""
+    free = {0: 10, 1: 30, 2: 20}
+    _fake_gpus(monkeypatch, free, order=[0, 1, 2])
+    first, held = _claim_as(monkeypatch, 301, tmp_path)
+    assert first == 1                           # uuid-1, the freest
+    _fake_gpus(monkeypatch, free, order=[2, 0, 1])  # here uuid-1 is cuda:2
+    second, other = _claim_as(monkeypatch, 302, tmp_path)
+    assert second == 0                          # uuid-2: not uuid-1 again under cuda:2
+    held.close()
+    other.close()
+
+
+def test_without_nvml_gpus_are_tried_in_index_order(tmp_path, monkeypatch):
+    _fake_gpus(monkeypatch, {0: None, 1: None})
+    assert [_claim_as(monkeypatch, pid, tmp_path)[0] for pid in (401, 402)] == [0, 1]
+    with pytest.warns(RuntimeWarning, match="free memory unknown"):
+        _claim_as(monkeypatch, 403, tmp_path)
 
 
 def test_a_dead_process_frees_its_gpu(three_gpus, tmp_path, monkeypatch):
@@ -301,6 +339,21 @@ def test_a_dead_process_frees_its_gpu(three_gpus, tmp_path, monkeypatch):
     assert index == 1
     handle.close()                              # the lock dies with its process
     assert _claim_as(monkeypatch, 202, tmp_path)[0] == 1
+
+
+def test_a_model_saved_on_a_gpu_this_machine_lacks_runs_on_one_it_has(monkeypatch):
+    _fake_gpus(monkeypatch, {0: 10})
+    monkeypatch.setattr(torch.cuda, "current_device", lambda: 0)
+    monkeypatch.setattr(_runtime, "cuda_has_native_bf16", lambda device=None: True)
+    with pytest.warns(RuntimeWarning, match="fitted on cuda:3 is loaded on a machine "
+                                            "with 1 GPU: it runs on cuda:0"):
+        device, precision = _runtime.relocate("cuda:3", "bf16", "auto", bf16_on_cpu=False,
+                                              what="a classifier")
+    assert device == torch.device("cuda", 0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert _runtime.relocate("cuda:0", "bf16", "auto", bf16_on_cpu=False,
+                                 what="x")[0] == torch.device("cuda", 0)
 
 
 def test_one_visible_gpu_is_used_without_claims(monkeypatch):

@@ -23,14 +23,15 @@ the caller, which warns.
 Writes go to a temporary file in the same folder that is then renamed over the final
 name (:func:`os.replace` is atomic), so concurrent processes that write the same key
 never expose a partial file: a reader sees the old complete file, the new complete file,
-or none.  So that concurrent processes (the workers of a grid search, of a Dask cluster)
-also *compute* each frame once, a process about to compute a frame first claims it: it
-creates ``claims/<digest>.claim`` exclusively, naming its host and process, and removes
-it once the vector is written.  A process that finds a frame claimed waits for the
-vector instead; a claim whose process has died (on the same host), or older than ten
-minutes, is stale and taken over.  A process killed between writing and renaming
-leaves a ``.tmp-*.part`` file; those older than an hour are removed the first time a
-process opens the cache.
+or none.  Files are created with the permissions the process umask gives (a cache
+shared by a group works for every member).  So that concurrent processes (the workers
+of a grid search, of a Dask cluster) also *compute* each frame once, a process about to
+compute a frame first takes a lease on it (``claims/<xx>/<digest>.claim``,
+``skvideo_imb.features._claims``): renewed while its owner computes, expired after
+``LEASE_S`` (30) seconds without renewal by the cache
+filesystem's clock, taken over at once when its owner died on the same host, and
+removed only by its owner.  A temporary file names its writer, so one left by a killed
+process is removed the next time a process opens the cache (any other after an hour).
 
 A write that fails (read-only folder, full disk, a path in the way) never fails the
 caller: the cache stops writing, remembers the error in ``write_error``, and the caller
@@ -40,12 +41,13 @@ warns once.
 import hashlib
 import json
 import os
-import socket
+import shutil
 import struct
-import tempfile
 import time
 
 import numpy as np
+
+from ._claims import Leases, owner_is_dead, temporary_name
 
 __all__ = ["FeatureCache", "frame_digest", "key_digest"]
 
@@ -54,7 +56,6 @@ _HEADER = struct.Struct("<8s20sI16s")  # magic, key digest, length, payload chec
 _COUNT_MAGIC = b"SVICNT02"
 _COUNT = struct.Struct("<8s20sQ")      # magic, key digest, count; then a checksum
 _STALE_AFTER_S = 3600
-_CLAIM_STALE_AFTER_S = 600
 _CLEANED = set()  # cache roots whose stale temporary files this process removed
 
 
@@ -76,11 +77,21 @@ def _checksum(payload):
     return hashlib.blake2b(payload, digest_size=16).digest()
 
 
+def _umask():
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _umask()
+
+
 def _atomic_write(path, data):
     folder = os.path.dirname(path)
     os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".part")
+    tmp = temporary_name(folder)
     try:
+        fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666 & ~_UMASK)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
         os.replace(tmp, path)
@@ -93,18 +104,28 @@ def _atomic_write(path, data):
 
 
 def remove_stale_temporaries(root, older_than_s=_STALE_AFTER_S):
-    """Delete ``.tmp-*.part`` files under ``root`` older than ``older_than_s`` seconds.
+    """Delete the temporary files and folders under ``root`` of dead writers.
 
-    They are left by processes killed while writing; younger ones may belong to a
-    writer that is still running.  Returns the number removed.
+    They are left by processes killed while writing: those of a dead process of this
+    host are removed at once, any other once older than ``older_than_s`` seconds (it may
+    belong to a writer still running elsewhere).  Returns the number removed.
     """
     cutoff, removed = time.time() - older_than_s, 0
-    for folder, _, files in os.walk(root):
+    for folder, dirs, files in os.walk(root):
+        for name in [d for d in dirs if d.startswith(".tmp-") and d.endswith("-openvino")]:
+            path = os.path.join(folder, name)
+            try:
+                if owner_is_dead(name) or os.stat(path).st_mtime < cutoff:
+                    shutil.rmtree(path)
+                    removed += 1
+            except OSError:
+                pass
+        dirs[:] = [d for d in dirs if not d.startswith(".tmp-")]
         for name in files:
             if name.startswith(".tmp-") and name.endswith(".part"):
                 path = os.path.join(folder, name)
                 try:
-                    if os.stat(path).st_mtime < cutoff:
+                    if owner_is_dead(name) or os.stat(path).st_mtime < cutoff:
                         os.unlink(path)
                         removed += 1
                 except OSError:
@@ -148,21 +169,30 @@ class FeatureCache:
         How many of those were frame counts.
     write_error : OSError or None
         The first write that failed; from then on nothing is written.
+    leases : Leases
+        The leases on frames this object takes (``claim``/``release``).
+
+    Notes
+    -----
+    One object serves one transform; its leases are thread-safe, so the threads of
+    that transform may share it.
     """
 
-    def __init__(self, root, folder_name, n_features, description=None):
+    def __init__(self, root, folder_name, n_features, description=None, lease_s=None):
         self.root = os.fspath(root)
         self.folder = os.path.join(self.root, folder_name)
         self.n_features = int(n_features)
         self.n_corrupt = 0
         self.n_corrupt_counts = 0
         self.write_error = None
-        self._claims = set()
         self._description = description
         self._described = False
+        self.leases = Leases(os.path.join(self.folder, "claims"),
+                             **({} if lease_s is None else {"lease_s": lease_s}))
         if self.root not in _CLEANED and os.path.isdir(self.root):
             _CLEANED.add(self.root)
             remove_stale_temporaries(self.root)
+            self.leases.sweep()
 
     def _write(self, path, data):
         if self.write_error is not None:
@@ -255,65 +285,23 @@ class FeatureCache:
 
     # -- claims: who computes a frame -------------------------------------------------
 
-    def _claim_path(self, digest):
-        hexd = digest.hex()
-        return os.path.join(self.folder, "claims", hexd[:2], hexd + ".claim")
-
     def claim(self, digest):
         """Whether this process should compute ``digest`` (True), or another process
-        is computing it and its vector will appear (False).
+        holds a live lease on it and its vector will appear (False).
 
-        A stale claim (dead process, or too old) is taken over.  When claims cannot be
-        written (a read-only cache), every process computes what it needs.
+        A stale lease is taken over.  When leases cannot be written (a read-only or full
+        cache, a file where a folder should be), every process computes what it needs
+        and ``claim_error`` says why.
         """
         if self.write_error is not None:
             return True
-        path = self._claim_path(digest)
-        for _ in range(2):
-            try:
-                os.makedirs(os.path.dirname(path), exist_ok=True)
-                fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-            except FileExistsError:
-                if not self._stale(path):
-                    return False
-                try:
-                    os.unlink(path)
-                except OSError:
-                    pass
-                continue
-            except OSError:
-                return True
-            with os.fdopen(fd, "w") as f:
-                f.write(f"{socket.gethostname()} {os.getpid()} {time.time()}")
-            self._claims.add(path)
-            return True
-        return True
+        return self.leases.acquire(digest)
 
-    def _stale(self, path):
-        try:
-            with open(path) as f:
-                host, pid, started = f.read().split()
-            pid, started = int(pid), float(started)
-        except (OSError, ValueError):  # vanished, or half written: look again later
-            return False
-        if time.time() - started > _CLAIM_STALE_AFTER_S:
-            return True
-        if host == socket.gethostname():
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                return True
-            except OSError:
-                pass
-        return False
+    @property
+    def claim_error(self):
+        """The first error taking or keeping a lease, or None."""
+        return self.leases.error
 
     def release(self, digest=None):
-        """Remove this process's claim on ``digest`` (on every frame when None)."""
-        paths = [self._claim_path(digest)] if digest is not None else list(self._claims)
-        for path in paths:
-            if path in self._claims:
-                self._claims.discard(path)
-                try:
-                    os.unlink(path)
-                except OSError:
-                    pass
+        """Remove this process's lease on ``digest`` (on every frame when None)."""
+        self.leases.release(digest)

@@ -14,13 +14,26 @@ automatically: it compiles for tens of seconds and, on the CPUs measured, stays 
 OpenVINO.
 
 An engine is built once per fitted featurizer and process, on first use, and is not
-pickled.
+pickled.  **Engines are thread-safe**: threads sharing one fitted featurizer each get
+their own OpenVINO infer request and their own page-locked staging buffer on CUDA;
+``torch.compile``'s compiled module is called by one thread at a time.  Process-wide
+switches (cuDNN's autotuner) are set only for the duration of an engine's own calls.
+
+OpenVINO's converted network is stored in the feature cache as a folder (``model.xml``,
+``model.bin`` and a manifest of their checksums and of the network digest they were
+converted from), written under a temporary name and renamed into place.  A store whose
+files do not match their manifest is reported, converted again and replaced; it never
+produces a feature.  A store that cannot be written (a full disk, a read-only cache)
+costs a conversion in the next process, with one warning naming the folder and error.
 """
 
+import contextlib
+import hashlib
 import importlib.util
+import json
 import os
 import shutil
-import tempfile
+import threading
 import warnings
 from collections import OrderedDict
 
@@ -29,6 +42,7 @@ import torch
 
 from .. import _runtime
 from ._backbones import IMAGENET_MEAN, IMAGENET_STD
+from ._claims import temporary_name
 
 __all__ = ["ENGINES", "build_engine", "engine_available", "resolve_engine"]
 
@@ -90,50 +104,70 @@ class TorchEngine:
 
     name = "torch"
 
-    def __init__(self, model, device, precision):
+    def __init__(self, model, device, precision, batch_size=None):
         self.device, self.precision = device, precision
         self.normalize = _Normalize().to(device)
         self.model = model
-        self._staging = None
-        if device.type == "cuda":
-            torch.backends.cudnn.benchmark = True  # fixed input sizes: pick the best kernels
+        self._local = threading.local()  # each thread's staging buffer
 
     def _forward(self, x):
         return self.model(x)
 
     def _to_device(self, frames):
-        """On CUDA, through one page-locked staging buffer, copied asynchronously."""
+        """On CUDA, through this thread's page-locked staging buffer, copied asynchronously."""
         if self.device.type != "cuda":
             return frames
-        if self._staging is None or self._staging.shape[0] < len(frames) or \
-                self._staging.shape[1:] != frames.shape[1:]:
-            self._staging = torch.empty(frames.shape, dtype=frames.dtype).pin_memory()
-        staging = self._staging[:len(frames)]
+        staging = getattr(self._local, "staging", None)
+        if staging is None or staging.shape[0] < len(frames) or \
+                staging.shape[1:] != frames.shape[1:]:
+            staging = self._local.staging = torch.empty(frames.shape,
+                                                        dtype=frames.dtype).pin_memory()
+        staging = staging[:len(frames)]
         staging.copy_(frames)
-        # the buffer is reused only after __call__ has read the results back (a sync)
+        # this thread reuses the buffer only after __call__ has read the results back
         return staging.to(self.device, non_blocking=True)
 
+    def _switches(self):
+        """cuDNN's autotuner for this engine's own calls (fixed input sizes), restored after."""
+        if self.device.type != "cuda":
+            return contextlib.nullcontext()
+        cudnn = torch.backends.cudnn
+        return cudnn.flags(enabled=cudnn.enabled, benchmark=True,
+                           deterministic=cudnn.deterministic, allow_tf32=cudnn.allow_tf32)
+
     def __call__(self, frames):
-        x = self._to_device(frames)
-        with torch.inference_mode(), _runtime.autocast(self.device, self.precision):
-            x = self.normalize(x).contiguous(memory_format=torch.channels_last)
-            features = self._forward(x)
-        return features.float().cpu().numpy()
+        with self._switches():
+            x = self._to_device(frames)
+            with torch.inference_mode(), _runtime.autocast(self.device, self.precision):
+                x = self.normalize(x).contiguous(memory_format=torch.channels_last)
+                features = self._forward(x)
+            return features.float().cpu().numpy()
 
 
 class TorchCompileEngine(TorchEngine):
-    """The network compiled by ``torch.compile`` (inductor), weights frozen."""
+    """The network compiled by ``torch.compile`` (inductor), weights frozen.
+
+    Every batch is padded to ``batch_size`` frames (the padding's features are
+    dropped), so the network is compiled once per input size, not once per size of a
+    last, smaller batch.  Calls are serialised: compilation is not thread-safe.
+    """
 
     name = "torch-compile"
 
-    def __init__(self, model, device, precision):
+    def __init__(self, model, device, precision, batch_size=None):
         super().__init__(model, device, precision)
+        self.batch_size = batch_size
         self.compiled = torch.compile(model, dynamic=False)
+        self._lock = threading.Lock()
 
     def _forward(self, x):
         import torch._inductor.config as inductor_config
-        with inductor_config.patch(freezing=True):  # weights as constants, while compiling
-            return self.compiled(x)
+        n = x.shape[0]
+        if self.batch_size is not None and n < self.batch_size:
+            x = torch.cat([x, x.new_zeros((self.batch_size - n, *x.shape[1:]))]) \
+                .contiguous(memory_format=torch.channels_last)
+        with self._lock, inductor_config.patch(freezing=True):  # weights as constants
+            return self.compiled(x)[:n]
 
 
 class OpenVINOEngine:
@@ -142,7 +176,8 @@ class OpenVINOEngine:
     The input is the uint8 batch in NHWC order (a free view of the channels-last
     frames); OpenVINO's preprocessing converts, normalises and transposes it.  The batch
     dimension is dynamic.  ``bf16`` sets OpenVINO's inference precision hint to bf16
-    (used where the CPU has native bf16), ``fp32`` to f32.
+    (used where the CPU has native bf16), ``fp32`` to f32.  Each thread runs its own
+    infer request on the shared compiled model.
     """
 
     name = "openvino"
@@ -151,16 +186,11 @@ class OpenVINOEngine:
         import openvino as ov
 
         core = _core(ov)
-        converted = None
-        if store is not None and os.path.exists(store + ".xml"):
-            try:
-                converted = core.read_model(store + ".xml")
-            except RuntimeError:  # damaged or foreign: convert again
-                converted = None
+        converted = _load_store(core, store, digest) if store is not None else None
         if converted is None:
             converted = _converted(ov, model, image_size, digest)
             if store is not None:
-                _save(ov, converted, store)
+                _save(ov, converted, store, digest)
         ppp = ov.preprocess.PrePostProcessor(converted.clone())  # keep the memo intact
         ppp.input().tensor().set_element_type(ov.Type.u8).set_layout(ov.Layout("NHWC"))
         ppp.input().model().set_layout(ov.Layout("NCHW"))
@@ -170,12 +200,15 @@ class OpenVINOEngine:
                   "INFERENCE_NUM_THREADS": torch.get_num_threads(),
                   "PERFORMANCE_HINT": "LATENCY"}
         self.compiled = core.compile_model(ppp.build(), "CPU", config)
-        self.request = self.compiled.create_infer_request()
+        self._local = threading.local()  # each thread's infer request
 
     def __call__(self, frames):
+        request = getattr(self._local, "request", None)
+        if request is None:
+            request = self._local.request = self.compiled.create_infer_request()
         nhwc = np.ascontiguousarray(frames.permute(0, 2, 3, 1).numpy())
-        result = self.request.infer([nhwc], share_inputs=True)
-        return np.asarray(result[0], dtype=np.float32).reshape(len(nhwc), -1)
+        result = request.infer([nhwc], share_inputs=True)
+        return np.array(result[0], dtype=np.float32).reshape(len(nhwc), -1)
 
 
 def _convert(ov, model, image_size):
@@ -229,23 +262,74 @@ def _converted(ov, model, image_size, digest):
     return _CONVERTED[key]
 
 
-def _save(ov, converted, store):
-    """Save a converted model as ``store.xml``/``store.bin``, atomically, best effort."""
+def _file_digest(path):
+    h = hashlib.blake2b(digest_size=20)
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _load_store(core, store, digest):
+    """The converted network kept in ``store``, or None (absent, or damaged: warned)."""
+    manifest_path = os.path.join(store, "manifest.json")
+    if not os.path.isdir(store):
+        if os.path.exists(store + ".xml"):  # the layout of earlier releases: unverifiable
+            warnings.warn(f"the OpenVINO store {store + '.xml'!r} has no checksums (an "
+                          "earlier release's layout); converting again.", RuntimeWarning,
+                          stacklevel=4)
+        return None
+    try:
+        with open(manifest_path) as f:
+            manifest = json.load(f)
+        ok = (isinstance(manifest, dict) and manifest.get("digest") == digest
+              and manifest.get("xml") == _file_digest(os.path.join(store, "model.xml"))
+              and manifest.get("bin") == _file_digest(os.path.join(store, "model.bin")))
+        if ok:
+            return core.read_model(os.path.join(store, "model.xml"),
+                                   os.path.join(store, "model.bin"))
+        reason = "its files do not match their checksums"
+    except (OSError, ValueError, RuntimeError) as exc:
+        reason = f"{type(exc).__name__}: {exc}"
+    warnings.warn(f"the OpenVINO store {store!r} is damaged ({reason}); converting the "
+                  "network again and replacing it.", RuntimeWarning, stacklevel=4)
+    return None
+
+
+def _save(ov, converted, store, digest):
+    """Save a converted network in the folder ``store``, atomically; warn if impossible."""
     folder = os.path.dirname(store)
+    tmp = old = None
     try:
         os.makedirs(folder, exist_ok=True)
-        tmp = tempfile.mkdtemp(dir=folder, prefix=".tmp-openvino-")
+        tmp = temporary_name(folder, suffix="-openvino")
+        os.mkdir(tmp)
+        ov.save_model(converted, os.path.join(tmp, "model.xml"), compress_to_fp16=False)
+        manifest = {"digest": digest, "xml": _file_digest(os.path.join(tmp, "model.xml")),
+                    "bin": _file_digest(os.path.join(tmp, "model.bin"))}
+        with open(os.path.join(tmp, "manifest.json"), "w") as f:
+            json.dump(manifest, f)
+        if os.path.lexists(store):  # a damaged or older store: moved away, then removed
+            old = temporary_name(folder, suffix="-openvino")
+            os.rename(store, old)
         try:
-            ov.save_model(converted, os.path.join(tmp, "model.xml"), compress_to_fp16=False)
-            os.replace(os.path.join(tmp, "model.bin"), store + ".bin")
-            os.replace(os.path.join(tmp, "model.xml"), store + ".xml")  # the xml last
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-    except OSError:
-        pass  # a cache that cannot be written only costs a conversion next time
+            os.rename(tmp, store)
+            tmp = None
+        except OSError:
+            if not os.path.isdir(store):
+                raise  # else another process stored the same network first: keep theirs
+    except Exception as exc:  # OSError, or OpenVINO's RuntimeError on a full disk
+        warnings.warn(f"the converted OpenVINO network could not be stored in {folder!r} "
+                      f"({type(exc).__name__}: {exc}); it is used from memory and "
+                      "converted again by the next process.", RuntimeWarning, stacklevel=4)
+    finally:
+        for leftover in (tmp, old):
+            if leftover is not None:
+                shutil.rmtree(leftover, ignore_errors=True)
 
 
-def build_engine(name, model, device, precision, image_size, store=None, digest=None):
+def build_engine(name, model, device, precision, image_size, store=None, digest=None,
+                 batch_size=None):
     """An engine running ``model`` (a fitted torch network on ``device``).
 
     Parameters
@@ -263,6 +347,8 @@ def build_engine(name, model, device, precision, image_size, store=None, digest=
         The network's digest: the latest converted networks are remembered under it,
         so that refitting or unpickling the same network in this process converts it
         once.
+    batch_size : int or None, default=None
+        The largest batch: torch-compile pads every batch to it.
 
     Returns
     -------
@@ -272,5 +358,5 @@ def build_engine(name, model, device, precision, image_size, store=None, digest=
     if name == "openvino":
         return OpenVINOEngine(model, device, precision, image_size, store, digest)
     if name == "torch-compile":
-        return TorchCompileEngine(model, device, precision)
+        return TorchCompileEngine(model, device, precision, batch_size)
     return TorchEngine(model, device, precision)

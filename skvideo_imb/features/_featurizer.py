@@ -2,6 +2,7 @@
 
 import os
 import sys
+import threading
 import warnings
 from numbers import Integral
 
@@ -26,6 +27,7 @@ __all__ = ["InceptionFeaturizer"]
 
 # Bump when the pixels handed to the network change for the same inputs (resizing,
 # normalisation), so that old cache entries are no longer matched.
+_BUILD_LOCK = threading.RLock()  # building a network or an engine, once per featurizer
 _PREPROCESSING_VERSION = 2  # 2: OpenCV area/bilinear resizing (resize_square)
 
 
@@ -151,6 +153,15 @@ class InceptionFeaturizer(TransformerMixin, BaseEstimator):
     resized as soon as they are decoded, so only small frames are held), then
     normalised with ImageNet's mean and standard deviation (for InceptionV3 with
     torchvision's weights the network itself maps those to its own input range).
+
+    **Threads.**  As in scikit-learn, ``fit`` mutates the estimator and must not run
+    concurrently with anything else on it; a fitted featurizer's ``transform`` may be
+    called from many threads at once (a Dask worker's threads, every fit of a search
+    sharing it through :class:`~sklearn.frozen.FrozenEstimator`) and returns what a
+    serial call returns: the network and engine are built once, each thread gets its
+    own OpenVINO infer request and CUDA staging buffer, and torch-compile calls are
+    serialised.  With a cache, every batch is padded to ``batch_size``, so a cached
+    vector is the same whichever thread, process or batch computed it.
 
     References
     ----------
@@ -287,22 +298,29 @@ class InceptionFeaturizer(TransformerMixin, BaseEstimator):
     def _get_engine(self):
         """The engine running the fitted network, built once per process and setting."""
         model = self._get_model()
-        key = (self.engine_, int(self.image_size))
-        if getattr(self, "_engine", None) is None or self._engine_key != key:
-            cache = self._feature_cache()
-            store = (os.path.join(cache.folder, f"openvino-{int(self.image_size)}px")
-                     if cache is not None else None)
-            self._engine = build_engine(self.engine_, model, torch.device(self.device_),
-                                        self.precision_, int(self.image_size), store,
-                                        self.model_digest_)
-            self._engine_key = key
-        return self._engine
+        key = (self.engine_, int(self.image_size), int(self.batch_size))
+        engine = getattr(self, "_engine", None)
+        if engine is None or self._engine_key != key:
+            with _BUILD_LOCK:  # threads sharing this featurizer build the engine once
+                if getattr(self, "_engine", None) is None or self._engine_key != key:
+                    cache = self._feature_cache()
+                    store = (os.path.join(cache.folder, f"openvino-{int(self.image_size)}px")
+                             if cache is not None else None)
+                    self._engine = build_engine(
+                        self.engine_, model, torch.device(self.device_), self.precision_,
+                        int(self.image_size), store, self.model_digest_,
+                        batch_size=int(self.batch_size))
+                    self._engine_key = key
+                engine = self._engine
+        return engine
 
     def _get_model(self):
         model = getattr(self, "_model", None)
         if model is None:
-            model = self._rebuild_model()
-            self._model = model
+            with _BUILD_LOCK:  # threads sharing this featurizer build the network once
+                model = getattr(self, "_model", None)
+                if model is None:
+                    model = self._model = self._rebuild_model()
         return model
 
     def _rebuild_model(self):
@@ -371,6 +389,12 @@ class InceptionFeaturizer(TransformerMixin, BaseEstimator):
     def _feature_cache(self):
         if self.cache is None:
             return None
+        try:
+            check_cache_folder(self._cache_root())
+        except ValueError as exc:  # e.g. the path became a file after fit
+            warnings.warn(f"{exc} This transform runs without a feature cache.",
+                          RuntimeWarning, stacklevel=4)
+            return None
         folder = bb.safe_name(f"{self.backbone}-{self.image_size}px-{self.precision_}-"
                               f"{self.engine_}-{self.model_digest_[:16]}")
         description = {
@@ -430,6 +454,11 @@ class InceptionFeaturizer(TransformerMixin, BaseEstimator):
             warnings.warn(f"{scheduler.corrupt} corrupt feature-cache entries{counts} under "
                           f"{os.fspath(self.cache)!r} were detected and recomputed.",
                           RuntimeWarning, stacklevel=3)
+        if cache is not None and cache.claim_error is not None:
+            warnings.warn(f"leases on frames could not be kept under {cache.folder!r} "
+                          f"({cache.claim_error}); frames were computed here without "
+                          "coordinating with other processes.", RuntimeWarning,
+                          stacklevel=3)
         errors = ([str(cache.write_error)] if cache is not None and cache.write_error
                   else []) + scheduler.cache_errors
         if errors:

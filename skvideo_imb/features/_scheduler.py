@@ -12,22 +12,30 @@ key digest; per digest it is either
 
 Queued frames go through ``compute`` in batches of exactly ``batch_size`` frames (the
 last one smaller), mixing frames of consecutive samples; each result is placed at every
-position that waits for it and, with a cache, written to it.
+position that waits for it and, with a cache, written to it.  With a cache, the last
+batch is padded to ``batch_size`` too: a vector in a shared cache then does not depend
+on which process, thread or batch computed it (kernels round differently for different
+batch sizes), so every reader gets bit-for-bit the vector a serial run computes.
 
 With a cache shared by several processes, a new frame is queued only if this process
 wins its claim (:meth:`FeatureCache.claim`); a frame another process is computing is
 *deferred*: after its own work, :meth:`finish` waits for those vectors to appear in the
-cache, and computes itself any whose claim went stale (reloading the sample through
-``reload``).
+cache, and computes itself any whose lease went stale (reloading the sample through
+``reload``).  Every wait has a deadline (``wait_s``): frames still missing then are
+computed here, with one warning.
 """
 
 import time
+import warnings
 from collections import deque
 
 import numpy as np
 import torch
 
-__all__ = ["FrameScheduler"]
+__all__ = ["WAIT_S", "FrameScheduler"]
+
+WAIT_S = 120.0
+"""Default deadline (seconds) of a wait for frames that other processes compute."""
 
 
 class FrameScheduler:
@@ -50,7 +58,11 @@ class FrameScheduler:
         ``reload(index)`` loads sample ``index`` again (a :class:`LoadedSample`), for a
         deferred frame this process must compute after all.
     poll : float, default=0.05
-        Seconds between looks at the cache while waiting for deferred frames.
+        Seconds between the first looks at the cache while waiting for deferred frames
+        (growing to ten times that).
+    wait_s : float or None, default=None
+        Deadline (None: :data:`WAIT_S`, 120 s) of the wait for frames other processes compute: past it, they are
+        computed here (one warning names how many and the cache folder).
 
     Attributes
     ----------
@@ -68,6 +80,8 @@ class FrameScheduler:
     deferred : int
         Distinct frames another process was computing; they count as ``hits`` when
         their vectors arrived, as ``misses`` when this process computed them after all.
+    overdue : int
+        Deferred frames computed here because the deadline passed.
 
     Examples
     --------
@@ -84,7 +98,7 @@ class FrameScheduler:
     """
 
     def __init__(self, out, compute, batch_size, cache=None, progress=None, reload=None,
-                 poll=0.05):
+                 poll=0.05, wait_s=None):
         self.out = out
         self.compute = compute
         self.batch_size = int(batch_size)
@@ -92,7 +106,9 @@ class FrameScheduler:
         self.progress = progress or (lambda n: None)
         self.reload = reload
         self.poll = poll
+        self.wait_s = float(WAIT_S if wait_s is None else wait_s)
         self.hits = self.misses = self.corrupt = self.corrupt_counts = self.deferred = 0
+        self.overdue = 0
         self.cache_errors = []
         self._elsewhere = {}     # digest -> index of a sample holding it, computed elsewhere
         self._done = {}          # digest -> (sample, position) holding its vector
@@ -158,6 +174,7 @@ class FrameScheduler:
         """Compute whatever is still queued, then collect the frames computed elsewhere."""
         if self._queued:
             self._run(self._queued)
+        deadline, pause = time.monotonic() + self.wait_s, self.poll
         while self._elsewhere:
             ours = []
             for digest in list(self._elsewhere):
@@ -170,8 +187,17 @@ class FrameScheduler:
                     ours.append(digest)
             if ours:
                 self._compute_here(ours)
+            elif self._elsewhere and time.monotonic() >= deadline:
+                late = list(self._elsewhere)
+                self.overdue += len(late)
+                warnings.warn(
+                    f"{len(late)} frames that other processes hold leases on under "
+                    f"{self.cache.folder!r} did not appear within {self.wait_s:.0f}s; "
+                    "computing them here.", RuntimeWarning, stacklevel=3)
+                self._compute_here(late)
             elif self._elsewhere:
-                time.sleep(self.poll)
+                time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
+                pause = min(pause * 1.5, 10 * self.poll)
 
     def _compute_here(self, digests):
         """Compute deferred frames after all, in full batches, loading each sample that
@@ -183,7 +209,7 @@ class FrameScheduler:
             item = self.reload(index)
             for digest in [d for d in mine if d in item.hits]:  # written meanwhile after all
                 mine.remove(digest)
-                self.cache.release(digest)
+                self.cache.release(digest)  # (a lease this process holds, if any)
                 self._place(digest, item.hits[digest])
                 self.hits += 1
             if mine:
@@ -221,7 +247,12 @@ class FrameScheduler:
     def _run(self, n):
         frames, digests = self._take(n)
         self._queued -= n
-        features = self.compute(frames)
+        if self.cache is not None and n < self.batch_size:
+            # a frame's vector must not depend on which batch computed it (kernels differ
+            # in rounding between batch sizes): with a shared cache every batch is full
+            padding = frames.new_zeros((self.batch_size - n, *frames.shape[1:]))
+            frames = torch.cat([frames, padding])
+        features = self.compute(frames)[:n]
         for digest, vector in zip(digests, features):
             self._place(digest, vector)
             if self.cache is not None:

@@ -254,6 +254,11 @@ class ResBiLSTMClassifier(NeuralNetClassifier):
     ``0 .. n_classes - 1``: a custom :class:`~skorch.callbacks.EpochScoring` should score
     ``net.predict_proba(X).argmax(1)``, as the default ``valid_acc`` does.
 
+    **Threads.**  As in scikit-learn, ``fit`` and ``partial_fit`` mutate the estimator;
+    a fitted classifier's ``predict`` and ``predict_proba`` may be called from several
+    threads at once (PyTorch's inference on a module in eval mode reads its weights
+    only).
+
     References
     ----------
     .. [1] S. Pouyanfar, S.-C. Chen and M.-L. Shyu, "Deep Spatio-Temporal Representation

@@ -237,6 +237,11 @@ class SpatioTemporalOverSampler(BaseOverSampler):
     :class:`imblearn.pipeline.Pipeline` it acts during ``fit`` and is skipped at
     ``predict``, where the next step receives the raw videos.
 
+    **Threads.**  ``fit_resample`` is a fit: it sets fitted attributes
+    (``sample_indices_`` ...), so one instance must not run it in several threads at
+    once (clone it per thread, as scikit-learn's searches do).  The clips it returns are
+    immutable and may be shared freely.
+
     References
     ----------
     .. [1] S. Pouyanfar, S.-C. Chen and M.-L. Shyu, "Deep Spatio-Temporal

@@ -1,7 +1,9 @@
 """Inference engines: choice, agreement with torch, conversion once, cache keys, pickling."""
 
 import importlib.util
+import json
 import pickle
+import threading
 
 import numpy as np
 import pytest
@@ -126,7 +128,7 @@ def test_a_network_is_converted_once_per_process(reference, videos, monkeypatch,
     again = pickle.loads(pickle.dumps(featurizer))
     np.testing.assert_array_equal(again.transform(videos), first)
     assert len(calls) == 1                                  # ... which reads the cache
-    assert list(tmp_path.rglob("openvino-75px.xml"))
+    assert list(tmp_path.rglob("openvino-75px/model.xml"))
     _engines._CONVERTED.clear()
     fresh = pickle.loads(pickle.dumps(featurizer)).set_params(cache=None)
     np.testing.assert_array_equal(fresh.transform(videos), first)
@@ -164,3 +166,100 @@ def test_fit_resolves_the_engine(videos):
                                      random_state=0).fit(videos)
     assert featurizer.engine_ == ("openvino" if HAS_OPENVINO else "torch")
     assert featurizer.get_params()["engine"] == "auto"
+
+
+def _store(tmp_path):
+    (store,) = tmp_path.rglob("openvino-75px")
+    return store
+
+
+@needs_openvino
+def test_a_damaged_engine_store_is_detected_rebuilt_and_never_used(reference, videos,
+                                                                   tmp_path, monkeypatch):
+    """200 flipped bytes in the cached network: warned, converted again, same features."""
+    fitted, _ = reference
+    featurizer = _as_engine(fitted, "openvino").set_params(cache=str(tmp_path / "c"))
+    first = featurizer.transform(videos)
+    weights = _store(tmp_path) / "model.bin"
+    data = bytearray(weights.read_bytes())
+    for k in range(200):
+        data[len(data) // 3 + k] ^= 0xFF
+    weights.write_bytes(bytes(data))
+    monkeypatch.setattr(_engines, "_CONVERTED", type(_engines._CONVERTED)())  # new process
+    again = pickle.loads(pickle.dumps(featurizer))
+    for feat in (tmp_path / "c").rglob("*.feat"):  # no feature may come from the cache
+        feat.unlink()
+    with pytest.warns(RuntimeWarning, match="OpenVINO store .* is damaged \\(its files do "
+                                            "not match their checksums\\)"):
+        np.testing.assert_array_equal(again.transform(videos), first)
+    manifest = json.loads((_store(tmp_path) / "manifest.json").read_text())
+    assert manifest["bin"] == _engines._file_digest(weights)      # replaced by a good one
+    assert not [p for p in (tmp_path / "c").rglob(".tmp-*")]
+
+
+@needs_openvino
+def test_an_engine_store_that_cannot_be_written_degrades_with_one_warning(
+        reference, videos, tmp_path, monkeypatch):
+    fitted, _ = reference
+    import openvino as ov
+
+    def full(*args, **kwargs):
+        raise RuntimeError("basic_ios::clear: iostream error")
+    monkeypatch.setattr(ov, "save_model", full)
+    monkeypatch.setattr(_engines, "_CONVERTED", type(_engines._CONVERTED)())
+    featurizer = _as_engine(fitted, "openvino").set_params(cache=str(tmp_path))
+    with pytest.warns(RuntimeWarning, match="could not be stored in .*RuntimeError: "
+                                            "basic_ios::clear"):
+        out = featurizer.transform(videos)
+    assert out.shape == (len(videos), 3 * 2048)
+    assert not list(tmp_path.rglob("openvino-75px")) and not list(tmp_path.rglob(".tmp-*"))
+
+
+@pytest.mark.parametrize("engine, cached", [
+    ("torch", False), ("torch", True), pytest.param("openvino", False, marks=needs_openvino)])
+def test_threads_sharing_one_featurizer_get_the_serial_result(reference, videos, engine,
+                                                              cached, tmp_path):
+    """Dask workers run threads; FrozenEstimator hands every fit the same featurizer."""
+    fitted, _ = reference
+    chunks = [videos[0:2], videos[1:3], videos[2:3], videos[0:3]] * 2
+    serial = [_as_engine(fitted, engine).set_params(
+        cache=str(tmp_path / f"serial{k}") if cached else None).transform(chunk)
+        for k, chunk in enumerate(chunks)]
+    shared = _as_engine(fitted, engine)
+    if cached:
+        shared.set_params(cache=str(tmp_path / "shared"))
+    results, errors = [None] * len(chunks), []
+    start = threading.Barrier(len(chunks))
+
+    def work(k):
+        try:
+            start.wait()
+            results[k] = shared.transform(chunks[k])
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(len(chunks))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors, errors
+    for got, want in zip(results, serial):
+        np.testing.assert_array_equal(got, want)
+    assert not list(tmp_path.rglob("*.claim"))
+
+
+@pytest.mark.slow
+def test_torch_compile_compiles_once_whatever_the_last_batch(videos):
+    import torch._dynamo
+    small = dict(n_frames=2, backbone="resnet18", weights=None, image_size=64,
+                 precision="fp32", batch_size=4, random_state=0)
+    eager = InceptionFeaturizer(engine="torch", **small).fit(videos)
+    compiled = _as_engine(eager, "torch-compile")
+    torch._dynamo.reset()
+    torch._dynamo.utils.counters.clear()
+    sizes = [3, 2, 1]  # 6, 4 and 2 frames: batches of 4+2, 4, 2
+    outs = [compiled.transform(videos[:n]) for n in sizes]
+    frames = torch._dynamo.utils.counters["stats"]["unique_graphs"]
+    assert frames == 1, dict(torch._dynamo.utils.counters["stats"])
+    for n, out in zip(sizes, outs):
+        np.testing.assert_allclose(out, eager.transform(videos[:n]), rtol=1e-3, atol=1e-3)

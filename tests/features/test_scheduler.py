@@ -1,5 +1,7 @@
 """FrameScheduler: de-duplication, batching and cache fills, on hand-made loaded samples."""
 
+import time
+
 import numpy as np
 import pytest
 import torch
@@ -14,20 +16,25 @@ def frames_of(*values):
 
 
 class Network:
-    """Feature of a frame = (its pixel value, its value squared); records every batch."""
+    """Feature of a frame = (its pixel value, its value squared); records every batch
+    (its real frames: with a cache, all-zero frames pad the last batch)."""
 
     def __init__(self):
         self.batches = []
+        self.padding = 0
 
     def __call__(self, frames):
         values = frames[:, 0, 0, 0].float()
-        self.batches.append(values.int().tolist())
+        self.batches.append([v for v in values.int().tolist() if v != 0])
+        self.padding += int((values == 0).sum())
         return torch.stack([values, values ** 2], dim=1).numpy()
 
 
 class FakeCache:
     """A cache that other processes share: ``elsewhere`` digests are being computed by
     another process, whose vector lands after ``delay`` looks (None: it never does)."""
+
+    folder = "shared"
 
     def __init__(self, elsewhere=(), delay=2):
         self.stored, self.released = {}, []
@@ -195,3 +202,29 @@ def test_a_frame_written_after_its_claim_went_stale_is_read_not_computed():
     np.testing.assert_array_equal(out[0, :, 0], [1, 7])
     assert network.batches == [[1]] and b"b" in cache.released
     assert (scheduler.hits, scheduler.misses, filled) == (1, 1, 2)
+
+
+def test_with_a_cache_the_last_batch_is_padded_to_the_batch_size():
+    """A vector in a shared cache must not depend on the batch that computed it."""
+    items = [sample(i, [d], VALUES) for i, d in enumerate([b"a", b"b", b"c"])]
+    _, network, _, _ = run(items, n_samples=3, n_frames=1, batch_size=2, cache=FakeCache())
+    assert network.batches == [[1, 2], [3]] and network.padding == 1
+    _, network, _, _ = run(items, n_samples=3, n_frames=1, batch_size=2)
+    assert network.batches == [[1, 2], [3]] and network.padding == 0  # no cache: none
+
+
+def test_a_wait_for_another_process_ends_at_its_deadline():
+    cache = FakeCache(elsewhere={b"b"}, delay=None)      # never arrives, never stale
+    items = [sample(0, [b"a", b"b"], VALUES)]
+    out = np.full((1, 2, 2), np.nan, dtype=np.float32)
+    network = Network()
+    scheduler = FrameScheduler(out, network, 2, cache=cache, reload=lambda i: items[i],
+                               poll=0.01, wait_s=0.3)
+    scheduler.add(items[0])
+    start = time.monotonic()
+    with pytest.warns(RuntimeWarning, match="1 frames that other processes hold leases on "
+                                            "under 'shared' did not appear within 0s"):
+        scheduler.finish()
+    assert 0.3 <= time.monotonic() - start < 2
+    np.testing.assert_array_equal(out[0, :, 0], [1, 2])
+    assert (scheduler.overdue, scheduler.misses) == (1, 2)

@@ -21,8 +21,8 @@ warns, naming each difference; a card that is present but damaged is an error.
 
 import json
 import os
-import tempfile
 import time
+import uuid
 import warnings
 
 from ._model_audit import LIMITS, TRUSTED_NODES, TRUSTED_TYPES, audit_model_file, json_depth
@@ -116,14 +116,14 @@ def save_model(model, path, *, card=None):
 
 def _temporary(folder, target, registry):
     """A new, empty file beside ``target`` with the permissions the umask gives."""
-    fd, name = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(target)}.",
-                                suffix=".tmp")
-    registry.append(name)
-    os.close(fd)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(name, 0o666 & ~umask)
-    return name
+    while True:
+        name = os.path.join(folder, f".{os.path.basename(target)}.{uuid.uuid4().hex[:12]}.tmp")
+        try:
+            os.close(os.open(name, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
+        except FileExistsError:
+            continue
+        registry.append(name)
+        return name
 
 
 def _fsync(name):

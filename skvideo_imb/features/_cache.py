@@ -77,21 +77,12 @@ def _checksum(payload):
     return hashlib.blake2b(payload, digest_size=16).digest()
 
 
-def _umask():
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-_UMASK = _umask()
-
-
 def _atomic_write(path, data):
     folder = os.path.dirname(path)
     os.makedirs(folder, exist_ok=True)
     tmp = temporary_name(folder)
     try:
-        fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666 & ~_UMASK)
+        fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)  # minus the umask
         with os.fdopen(fd, "wb") as f:
             f.write(data)
         os.replace(tmp, path)

@@ -381,3 +381,61 @@ def test_a_transform_killed_mid_way_resumes_to_the_clean_result(fitted, videos, 
     resumed = twin(fitted, cache=str(cache))
     np.testing.assert_array_equal(resumed.transform(videos), expected)
     assert (resumed.cache_hits_, resumed.cache_misses_) == (saved, 15 - saved)
+
+
+def test_cache_files_follow_the_umask_so_a_group_can_share_them(fitted, videos, tmp_path,
+                                                                twin):
+    old = os.umask(0o002)
+    try:
+        twin(fitted, cache=tmp_path / "cache").transform(videos[:1])
+    finally:
+        os.umask(old)
+    files = [p for p in (tmp_path / "cache").rglob("*") if p.is_file()]
+    assert any(p.suffix == ".feat" for p in files)
+    assert {p.stat().st_mode & 0o777 for p in files} == {0o664}
+
+
+def test_a_cache_path_that_became_a_file_is_named_not_counted_as_corrupt(
+        fitted, videos, expected, tmp_path, twin):
+    path = tmp_path / "cache"
+    featurizer = twin(fitted, cache=str(path))
+    path.write_bytes(b"someone put a file here")
+    with pytest.warns(RuntimeWarning, match="exists and is not a folder.*runs without a "
+                                            "feature cache") as caught:
+        out = featurizer.transform(videos)
+    np.testing.assert_array_equal(out, expected)
+    assert not [w for w in caught if "corrupt" in str(w.message)]
+
+
+def test_a_transform_that_fails_leaves_no_lease_and_no_temporary_file(
+        fitted, videos, tmp_path, twin, monkeypatch):
+    featurizer = twin(fitted, cache=str(tmp_path))
+    calls = []
+    real = InceptionFeaturizer._forward
+
+    def failing(self, frames):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("out of memory, say")
+        return real(self, frames)
+    monkeypatch.setattr(InceptionFeaturizer, "_forward", failing)
+    with pytest.raises(RuntimeError, match="out of memory"):
+        featurizer.transform(videos)
+    assert len(feature_files(tmp_path)) == 4            # the first batch was written
+    assert not list(tmp_path.rglob("*.claim")) and not list(tmp_path.rglob(".tmp-*"))
+
+
+def test_a_dead_writers_temporary_file_is_removed_at_once(fitted, videos, tmp_path, twin):
+    from skvideo_imb.features import _cache
+    from skvideo_imb.features._claims import temporary_name
+    shard = tmp_path / "cache" / "counts" / "ab"
+    shard.mkdir(parents=True)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    parts = Path(temporary_name(str(shard))).name.split("-")
+    parts[2] = str(dead.pid)
+    left = shard / "-".join(parts)
+    left.write_bytes(b"half a record")
+    _cache._CLEANED.discard(str(tmp_path / "cache"))
+    twin(fitted, cache=tmp_path / "cache").transform(videos[:1])
+    assert not left.exists()

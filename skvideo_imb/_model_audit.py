@@ -13,8 +13,13 @@ and refuses the file unless
 * dict keys are rebuilt with ``str`` or ``int`` (Python's or numpy's) only;
 * a :class:`~skvideo_imb.ResBiLSTMClassifier` state holds its networks as arrays
   (``_component_states``), never skorch's pickled ``__cuda_dependent_attributes__``;
-  a fitted :class:`~skvideo_imb.InceptionFeaturizer` carries its network
-  (``_model_state``), so loading reads no weights file named by the model;
+  its components are the toolkit's types, skorch's settings have the values a saved
+  classifier has (``compile=False`` ...), and no argument is routed to a component
+  (``compile__*``, ``iterator_valid__*`` ...);
+* a fitted :class:`~skvideo_imb.InceptionFeaturizer` carries its network
+  (``_model_state``), so loading reads no weights file named by the model, and its
+  sizes are bounded;
+* object ids are positive integers, memoised exactly as skops memoises them;
 * the zip holds ``schema.json`` and exactly the arrays the tree refers to, under plain
   names, and stays within :data:`LIMITS`: no array declares more bytes than its member
   holds or than the limit, no JSON nests deeper than the limit.
@@ -23,6 +28,7 @@ Nothing here imports a name from the file, unpickles, or allocates more than the
 member sizes the zip's directory states (themselves bounded by :data:`LIMITS`).
 """
 
+import functools
 import io
 import json
 import re
@@ -36,16 +42,20 @@ __all__ = ["LIMITS", "TRUSTED_NODES", "TRUSTED_TYPES", "ModelFileAudit", "audit_
            "json_depth"]
 
 LIMITS = {
-    "max_array_bytes": 4 * 2 ** 30,
-    "max_total_bytes": 16 * 2 ** 30,
+    "max_array_bytes": 2 ** 30,
+    "max_total_bytes": 2 * 2 ** 30,
     "max_schema_bytes": 256 * 2 ** 20,
     "max_json_depth": 100,
 }
 """Resource limits of :func:`~skvideo_imb.load_model`, checked before anything is built.
 
-``max_array_bytes`` (4 GiB): the largest array one member may declare (the paper's
+``max_array_bytes`` (1 GiB): the largest array one node may declare (the paper's
 2-layer, 1024-wide ResBiLSTM's largest weight is 32 MiB; InceptionV3's whole state is
-92 MiB).  ``max_total_bytes`` (16 GiB): all members together, uncompressed.
+92 MiB; the paper-size pipeline with its optimiser's state is about 0.7 GiB).
+``max_total_bytes`` (2 GiB): the zip's members uncompressed, and separately the arrays
+as loaded (a member counts once per node that refers to it: one highly compressed
+member named many times cannot make a small file allocate gigabytes).  A larger model
+of your own loads after ``skvideo_imb.LIMITS["max_total_bytes"] = ...``.
 ``max_schema_bytes`` (256 MiB): the JSON tree.  ``max_json_depth`` (100): nesting of the
 tree and of any JSON value in it (a saved pipeline nests about 25 deep).
 """
@@ -118,6 +128,42 @@ _MODEL_TYPES = frozenset({
     "skvideo_imb.pipeline.VideoPipeline", "imblearn.pipeline.Pipeline",
     "sklearn.pipeline.Pipeline", _CLASSIFIER, _FEATURIZER, "sklearn.frozen._frozen.FrozenEstimator",
     "skvideo_imb.sampling._oversampler.SpatioTemporalOverSampler"})
+# what a saved classifier's components are: these types, never anything else
+_CLASSIFIER_COMPONENTS = {
+    "module": ("TypeNode", "skvideo_imb.models._module.ResBiLSTM"),
+    "criterion": ("TypeNode", "torch.nn.modules.loss.CrossEntropyLoss"),
+    "optimizer": ("TypeNode", "torch.optim.adam.Adam"),
+    "iterator_train": ("TypeNode", "torch.utils.data.dataloader.DataLoader"),
+    "iterator_valid": ("TypeNode", "torch.utils.data.dataloader.DataLoader"),
+    "dataset": ("TypeNode", "skorch.dataset.Dataset"),
+}
+# skorch settings whose saved value must be the one a new classifier has (compile=False,
+# predict_nonlinearity="auto", no train_split ...)
+_CLASSIFIER_SETTINGS = ("compile", "predict_nonlinearity", "train_split", "use_caching",
+                        "torch_load_kwargs", "_modules", "_criteria", "_optimizers",
+                        "prefixes_", "cuda_dependent_attributes_")
+
+
+@functools.lru_cache(maxsize=1)
+def _classifier_reference():
+    """``{setting: [values a classifier save_model writes may have]}``: those of a new
+    classifier and of an initialised (fitted) one."""
+    from .models import ResBiLSTMClassifier
+
+    new = ResBiLSTMClassifier()
+    fitted = ResBiLSTMClassifier(hidden_size=1, fc_size=1, num_layers=1, device="cpu",
+                                 module__input_size=1, module__n_classes=2).initialize()
+    values = {}
+    for key in _CLASSIFIER_SETTINGS:
+        values[key] = []
+        for net in (new, fitted):
+            value = getattr(net, key)
+            value = list(value) if isinstance(value, (list, tuple)) else value
+            if value not in values[key]:
+                values[key].append(value)
+    return values
+
+
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)
 
 
@@ -277,6 +323,7 @@ class _Walker:
     def __init__(self, archive, limits, audit, trusted):
         self.archive, self.limits, self.audit, self.trusted = archive, limits, audit, trusted
         self.first = {}  # saved id -> the state of the first node with that id
+        self.loaded_bytes = 0  # arrays as skops will load them: once per referring node
         self.referenced = set()
         self.loaders = {
             "DictNode": self._dict, "ListNode": self._sequence, "SetNode": self._sequence,
@@ -296,7 +343,10 @@ class _Walker:
             raise _Refused(f"{path}: a node without a loader, module and class name")
         full = f"{module}.{name}"
         saved_id = state.get("__id__")
-        if loader != "CachedNode" and saved_id is not None and saved_id in self.first:
+        if saved_id is not None and (type(saved_id) is not int or saved_id <= 0):
+            raise _Refused(f"{path}: an object id that is not a positive integer "
+                           f"({saved_id!r})")
+        if loader != "CachedNode" and saved_id and saved_id in self.first:
             return  # skops reuses the node first built with this id and ignores this one
         visit = self.loaders.get(loader)
         if visit is None:
@@ -308,7 +358,7 @@ class _Walker:
             if (loader, full) not in TRUSTED_NODES and full not in self.trusted:
                 self.audit.untrusted.append(full if full not in TRUSTED_TYPES
                                             else f"{full} (as {loader})")
-            if saved_id is not None:
+            if saved_id:
                 self.first[saved_id] = state
         visit(state, path, full)
 
@@ -366,25 +416,87 @@ class _Walker:
         self.node(content, f"{path}.state")
         content = self.effective(content)
         if full in (_CLASSIFIER, _FEATURIZER):
-            keys = (set(content.get("content", {})) if content.get("__loader__") == "DictNode"
-                    and isinstance(content.get("content"), dict) else None)
-            if keys is None:
+            attributes = (content.get("content") if content.get("__loader__") == "DictNode"
+                          else None)
+            if not isinstance(attributes, dict):
                 raise _Refused(f"{path}: the state of {full} is not a dict")
-            self._check_estimator_state(full, keys, path)
+            attributes = {k: self.effective(v) for k, v in attributes.items()}
+            if full == _CLASSIFIER:
+                self._check_classifier(attributes, path)
+            else:
+                self._check_featurizer(attributes, path)
 
-    def _check_estimator_state(self, full, keys, path):
-        if full == _CLASSIFIER:
-            if "__cuda_dependent_attributes__" in keys:
-                raise _Refused(f"{path}: the classifier's state carries pickled components "
-                               "(skorch's __cuda_dependent_attributes__); this loader "
-                               "never unpickles")
-            if "_component_states" not in keys:
-                raise _Refused(f"{path}: the classifier's state has no _component_states "
-                               "(its networks as arrays); this loader never unpickles")
-        elif "model_digest_" in keys and "_model_state" not in keys:
+    def _value(self, node, path, key):
+        """The plain JSON value a JsonNode holds (never builds anything)."""
+        if not isinstance(node, dict) or node.get("__loader__") != "JsonNode":
+            found = node.get("__loader__") if isinstance(node, dict) else type(node).__name__
+            raise _Refused(f"{path}: {key!r} must be a plain value, found a {found}")
+        return json.loads(node["content"])
+
+    def _strings(self, node, path, key):
+        if not isinstance(node, dict) or node.get("__loader__") != "ListNode":
+            raise _Refused(f"{path}: {key!r} must be a list of names")
+        return [self._value(self.effective(item), path, key) for item in node["content"]]
+
+    def _check_classifier(self, attributes, path):
+        if "__cuda_dependent_attributes__" in attributes:
+            raise _Refused(f"{path}: the classifier's state carries pickled components "
+                           "(skorch's __cuda_dependent_attributes__); this loader "
+                           "never unpickles")
+        if "_component_states" not in attributes:
+            raise _Refused(f"{path}: the classifier's state has no _component_states "
+                           "(its networks as arrays); this loader never unpickles")
+        routed = sorted(k for k in attributes if "__" in k)
+        if routed:  # module__*, compile__*, iterator_valid__* ...: arguments to callables
+            raise _Refused(f"{path}: the classifier's state routes arguments to its "
+                           f"components ({', '.join(routed[:5])}); save_model never "
+                           "writes these")
+        for key, (loader, name) in _CLASSIFIER_COMPONENTS.items():
+            node = attributes.get(key)
+            found = ((node.get("__loader__"),
+                      f"{node.get('__module__')}.{node.get('__class__')}")
+                     if isinstance(node, dict) else (None, None))
+            if found != (loader, name):
+                raise _Refused(f"{path}: the classifier's {key} must be {name}, found "
+                               f"{found[1]} (as {found[0]})")
+        for key, expected in _classifier_reference().items():
+            node = attributes.get(key)
+            if node is None:
+                raise _Refused(f"{path}: the classifier's state lacks {key!r}")
+            value = (self._strings(node, path, key) if isinstance(expected[0], list)
+                     else self._value(node, path, key))
+            if value not in expected:
+                raise _Refused(f"{path}: the classifier's {key} is {value!r}; save_model "
+                               f"writes {' or '.join(map(repr, expected))}")
+        components = attributes["_component_states"]
+        names = (set(components.get("content", {}))
+                 if components.get("__loader__") == "DictNode" else None)
+        initialized = ("initialized_" in attributes
+                       and self._value(attributes["initialized_"], path, "initialized_"))
+        if names is None or names not in ({"module_", "criterion_", "optimizer_"}, set()) \
+                or (initialized and not names):
+            raise _Refused(f"{path}: the classifier's _component_states must hold exactly "
+                           "module_, criterion_ and optimizer_ (none when unfitted)")
+
+    def _check_featurizer(self, attributes, path):
+        if "model_digest_" not in attributes:
+            return  # not fitted: nothing is rebuilt from the file
+        if "_build_kwargs" not in attributes:
+            raise _Refused(f"{path}: the fitted featurizer lacks its construction "
+                           "arguments")
+        state = attributes.get("_model_state")
+        if not isinstance(state, dict) or state.get("__loader__") != "DictNode":
             raise _Refused(f"{path}: the fitted featurizer does not carry its network "
                            "(_model_state); a model file must not make the loader read "
                            "weights from elsewhere")
+        from .features._featurizer import _STATE_BOUNDS
+
+        for key, bound in _STATE_BOUNDS.items():
+            value = self._value(attributes.get(key), path, key)
+            if type(value) is not int or not (0 if key == "num_workers" else 1) <= value \
+                    <= bound:
+                raise _Refused(f"{path}: the fitted featurizer's {key}={value!r} is not an "
+                               f"integer in [1, {bound}]")
 
     def _constructor(self, state, path, full):
         self.node(state.get("content"), f"{path}.args")
@@ -438,6 +550,11 @@ class _Walker:
         if offset + declared != info.file_size:
             raise _Refused(f"{path}: the array member {member!r} declares {declared} bytes "
                            f"of data but holds {info.file_size - offset}")
+        self.loaded_bytes += declared
+        if self.loaded_bytes > self.limits["max_total_bytes"]:
+            raise _Refused(f"{path}: the arrays would take more than "
+                           f"{self.limits['max_total_bytes']} bytes once loaded (members "
+                           "referred to many times count each time)")
 
     def check_members(self):
         extra = sorted(set(self.archive.namelist()) - self.referenced - {"schema.json"})

@@ -24,14 +24,15 @@ class JournalFeaturizer(InceptionFeaturizer):
 
     Each process appends the number of frames of each network call to
     ``<cache>/journal/<pid>.txt``, so that a test can count, across worker processes,
-    how many frames were computed and by whom.
+    how many frames were computed and by whom.  The all-zero frames that pad a cached
+    transform's last batch to the batch size are not counted.
     """
 
     def _forward(self, frames):
         folder = os.path.join(os.fspath(self.cache), "journal")
         os.makedirs(folder, exist_ok=True)
         with open(os.path.join(folder, f"{os.getpid()}.txt"), "a") as f:
-            f.write(f"{frames.shape[0]}\n")
+            f.write(f"{int(frames.flatten(1).any(1).sum())}\n")
         return super()._forward(frames)
 
 

@@ -287,8 +287,9 @@ def _not_a_zip(tmp, sentinel, _):
 def _featurizer_without_network(tmp, sentinel, _):
     state = node("DictNode", "builtins", "dict", content={
         "backbone": text("inception_v3"), "weights": text(str(sentinel)),
-        "model_digest_": text("x")}, key_types=sequence(*[node(
-            "TypeNode", "builtins", "str")] * 3, kind="list"))
+        "model_digest_": text("x"), "_build_kwargs": node(
+            "DictNode", "builtins", "dict", content={}, key_types=sequence(kind="list"))},
+        key_types=sequence(*[node("TypeNode", "builtins", "str")] * 4, kind="list"))
     return write_zip(tmp / "featurizer.skops", node(
         "ObjectNode", "skvideo_imb.features._featurizer", "InceptionFeaturizer",
         content=state))
@@ -298,6 +299,82 @@ def _other_protocol(tmp, sentinel, classifier_file):
     def change(state, schema):
         schema["protocol"] = 0
     return mutated(classifier_file, tmp / "protocol.skops", change)
+
+
+def _compile_options(tmp, sentinel, classifier_file):
+    """torch.compile's cpp.cxx runs as a shell command when the model is fitted again."""
+    def change(state, _):
+        state["compile"] = text(True)
+        state["compile__options"] = node(
+            "DictNode", "builtins", "dict", content={"cpp.cxx": text(f"touch {sentinel}")},
+            key_types=sequence(node("TypeNode", "builtins", "str"), kind="list"))
+    return mutated(classifier_file, tmp / "compile.skops", change)
+
+
+def _compile_on(tmp, sentinel, classifier_file):
+    def change(state, _):
+        state["compile"] = text(True)
+    return mutated(classifier_file, tmp / "compile_on.skops", change)
+
+
+def _falsy_id(tmp, sentinel, classifier_file):
+    """skops memoizes only truthy ids: a second node with id 0 is built, never reused."""
+    def change(state, _):
+        state["aa_"] = text(0)
+        state["aa_"]["__id__"] = 0
+        state["bb_"] = call("builtins", "print", text("hidden"))
+        state["bb_"]["__id__"] = 0
+    return mutated(classifier_file, tmp / "falsy_id.skops", change)
+
+
+def _criterion_network(tmp, sentinel, classifier_file):
+    def change(state, _):
+        state["criterion"] = node("TypeNode", "skvideo_imb.models._module", "ResBiLSTM")
+    return mutated(classifier_file, tmp / "criterion_net.skops", change)
+
+
+def _iterator_workers(tmp, sentinel, classifier_file):
+    def change(state, _):
+        state["iterator_valid__num_workers"] = text(64)
+    return mutated(classifier_file, tmp / "workers.skops", change)
+
+
+def _nonlinearity(tmp, sentinel, classifier_file):
+    def change(state, _):
+        state["predict_nonlinearity"] = node("TypeNode", "builtins", "print")
+    return mutated(classifier_file, tmp / "nonlinearity.skops", change)
+
+
+def _component_keys(tmp, sentinel, classifier_file):
+    def change(state, _):
+        state["_component_states"] = node("DictNode", "builtins", "dict", content={},
+                                          key_types=sequence(kind="list"))
+    return mutated(classifier_file, tmp / "components.skops", change)
+
+
+def _repeated_member(tmp, sentinel, classifier_file):
+    """One compressed member loaded once per node that names it."""
+    def change(state, _):
+        for k in range(40):
+            state[f"copy{k}_"] = node("NdArrayNode", "numpy", "ndarray", type="numpy",
+                                      file="big.npy")
+    path = mutated(classifier_file, tmp / "repeated.skops", change)
+    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("big.npy", npy(np.zeros(2 ** 27, dtype=np.uint8)))
+    return path
+
+
+def _featurizer_state_null(tmp, sentinel, featurizer_file):
+    def change(state, _):
+        state["_model_state"] = text(None)
+        state["weights"] = text(str(sentinel))
+    return mutated(featurizer_file, tmp / "featurizer_null.skops", change)
+
+
+def _featurizer_huge_frames(tmp, sentinel, featurizer_file):
+    def change(state, _):
+        state["image_size"] = text(10 ** 6)
+    return mutated(featurizer_file, tmp / "featurizer_huge.skops", change)
 
 
 class _Sentinel:
@@ -345,14 +422,40 @@ HOSTILE = {
     "featurizer without its network": (_featurizer_without_network,
                                        r"does not carry its network"),
     "other skops format": (_other_protocol, r"skops format version 0"),
+    "compile options (a shell command)": (_compile_options, r"routes arguments to its "
+                                                            r"components \(compile__options"),
+    "compile on": (_compile_on, r"classifier's compile is True; save_model writes False"),
+    "falsy object id": (_falsy_id, r"object id that is not a positive integer \(0\)"),
+    "criterion is a network": (_criterion_network, r"criterion must be torch\.nn\.modules"),
+    "loader workers": (_iterator_workers, r"routes arguments .*iterator_valid__num_workers"),
+    "a function as nonlinearity": (_nonlinearity, r"'predict_nonlinearity' must be a plain "
+                                                  r"value, found a TypeNode"),
+    "no components while fitted": (_component_keys, r"_component_states must hold exactly"),
+    "one member, many arrays": (_repeated_member, r"more than 2147483648 bytes once loaded"),
+    "featurizer state null": (_featurizer_state_null, r"does not carry its network"),
+    "featurizer asks for huge frames": (_featurizer_huge_frames,
+                                        r"image_size=1000000 is not an integer in \[1, 4096\]"),
 }
 
 
+@pytest.fixture(scope="module")
+def featurizer_file(tmp_path_factory):
+    """A real saved featurizer (a small backbone): the base of crafted featurizer states."""
+    from skvideo_imb import InceptionFeaturizer
+    X = np.random.RandomState(0).randint(0, 256, (4, 3, 32, 32, 3), dtype=np.uint8)
+    featurizer = InceptionFeaturizer(2, backbone="mobilenet_v3_small", weights=None,
+                                     image_size=32, engine="torch", random_state=0).fit(X)
+    path = tmp_path_factory.mktemp("real") / "featurizer.skops"
+    save_model(featurizer, path)
+    return path, featurizer, X
+
+
 @pytest.fixture(params=sorted(HOSTILE))
-def hostile(request, tmp_path, classifier_file):
+def hostile(request, tmp_path, classifier_file, featurizer_file):
     builder, reason = HOSTILE[request.param]
     sentinel = tmp_path / "sentinel"
-    return builder(tmp_path, sentinel, classifier_file), reason, sentinel
+    base = featurizer_file if "featurizer" in builder.__name__ else classifier_file
+    return builder(tmp_path, sentinel, base), reason, sentinel
 
 
 def test_a_hostile_file_is_refused_and_nothing_runs(hostile):

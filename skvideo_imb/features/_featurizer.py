@@ -27,6 +27,35 @@ __all__ = ["InceptionFeaturizer"]
 
 # Bump when the pixels handed to the network change for the same inputs (resizing,
 # normalisation), so that old cache entries are no longer matched.
+# sizes a fitted state may ask for when it is loaded (far beyond any real use, far below
+# what would exhaust memory or processes)
+_STATE_BOUNDS = {"n_frames": 100_000, "image_size": 4096, "batch_size": 65_536,
+                 "num_workers": 256, "n_frame_features_": 1_000_000}
+
+
+def _check_fitted_state(state):
+    """Refuse a fitted state (unpickled or loaded) that this class would never produce."""
+    bb.check_build_kwargs(state.get("backbone"), state.get("_build_kwargs"))
+    for key, bound in _STATE_BOUNDS.items():
+        value = state.get(key)
+        if not isinstance(value, Integral) or isinstance(value, bool) or not (
+                (0 if key == "num_workers" else 1) <= value <= bound):
+            raise ValueError(f"a fitted featurizer's {key}={value!r} is not an integer in "
+                             f"[1, {bound}]; the state is damaged or crafted.")
+    if state.get("engine_") not in ENGINES:
+        raise ValueError(f"a fitted featurizer's engine_={state.get('engine_')!r} is not "
+                         f"one of {', '.join(ENGINES)}.")
+    if state.get("precision_") not in _runtime.AUTOCAST_DTYPES:
+        raise ValueError(f"a fitted featurizer's precision_={state.get('precision_')!r} is "
+                         "not a precision.")
+    if not isinstance(state.get("device_"), str):
+        raise ValueError("a fitted featurizer's device_ is not a device name.")
+    model_state = state.get("_model_state")
+    if model_state is not None and not (isinstance(model_state, dict) and all(
+            isinstance(k, str) and isinstance(v, np.ndarray) for k, v in model_state.items())):
+        raise ValueError("a fitted featurizer's _model_state is not a state dict of arrays.")
+
+
 _BUILD_LOCK = threading.RLock()  # building a network or an engine, once per featurizer
 _PREPROCESSING_VERSION = 2  # 2: OpenCV area/bilinear resizing (resize_square)
 
@@ -370,8 +399,8 @@ class InceptionFeaturizer(TransformerMixin, BaseEstimator):
         return state
 
     def __setstate__(self, state):
-        if "_build_kwargs" in state:  # fitted: the network is rebuilt from these alone
-            bb.check_build_kwargs(state.get("backbone"), state["_build_kwargs"])
+        if "model_digest_" in state:  # fitted: the network is rebuilt from these alone
+            _check_fitted_state(state)
         super().__setstate__(state)
         self._model = self._engine = None
 

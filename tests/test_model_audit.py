@@ -82,6 +82,13 @@ def mutated(classifier_file, path, change):
 
 
 # ---------------------------------------------------------------- the hostile files
+def _setting(filename, **values):
+    """A builder that sets attributes of the real classifier's state to crafted nodes."""
+    def build(tmp, sentinel, classifier_file):
+        return mutated(classifier_file, tmp / filename, lambda state, _: state.update(values))
+    return build
+
+
 def _payload(sentinel):
     return f"open({str(sentinel)!r}, 'w').write('ran')"
 
@@ -158,12 +165,6 @@ def _module_callable(tmp, sentinel, classifier_file):
         state["module"] = node("FunctionNode", "os", "system")
         state["module__command"] = text(f"touch {sentinel}")
     return mutated(classifier_file, tmp / "module.skops", change)
-
-
-def _criterion_callable(tmp, sentinel, classifier_file):
-    def change(state, _):
-        state["criterion"] = node("TypeNode", "subprocess", "Popen")
-    return mutated(classifier_file, tmp / "criterion.skops", change)
 
 
 def _dict_key_type(tmp, sentinel, classifier_file):
@@ -311,12 +312,6 @@ def _compile_options(tmp, sentinel, classifier_file):
     return mutated(classifier_file, tmp / "compile.skops", change)
 
 
-def _compile_on(tmp, sentinel, classifier_file):
-    def change(state, _):
-        state["compile"] = text(True)
-    return mutated(classifier_file, tmp / "compile_on.skops", change)
-
-
 def _falsy_id(tmp, sentinel, classifier_file):
     """skops memoizes only truthy ids: a second node with id 0 is built, never reused."""
     def change(state, _):
@@ -325,24 +320,6 @@ def _falsy_id(tmp, sentinel, classifier_file):
         state["bb_"] = call("builtins", "print", text("hidden"))
         state["bb_"]["__id__"] = 0
     return mutated(classifier_file, tmp / "falsy_id.skops", change)
-
-
-def _criterion_network(tmp, sentinel, classifier_file):
-    def change(state, _):
-        state["criterion"] = node("TypeNode", "skvideo_imb.models._module", "ResBiLSTM")
-    return mutated(classifier_file, tmp / "criterion_net.skops", change)
-
-
-def _iterator_workers(tmp, sentinel, classifier_file):
-    def change(state, _):
-        state["iterator_valid__num_workers"] = text(64)
-    return mutated(classifier_file, tmp / "workers.skops", change)
-
-
-def _nonlinearity(tmp, sentinel, classifier_file):
-    def change(state, _):
-        state["predict_nonlinearity"] = node("TypeNode", "builtins", "print")
-    return mutated(classifier_file, tmp / "nonlinearity.skops", change)
 
 
 def _component_keys(tmp, sentinel, classifier_file):
@@ -400,7 +377,8 @@ HOSTILE = {
     "skorch pickle bytes": (_skorch_pickle, r"__cuda_dependent_attributes__"),
     "pickled bytes": (_pickled_bytes, r"builtins\.bytes \(as BytesNode\)"),
     "file-named module": (_module_callable, r"os\.system"),
-    "file-named criterion": (_criterion_callable, r"subprocess\.Popen"),
+    "file-named criterion": (_setting("criterion.skops", criterion=node(
+        "TypeNode", "subprocess", "Popen")), r"subprocess\.Popen"),
     "callable dict key type": (_dict_key_type, r"dict key 0 would be rebuilt by calling "
                                                r"builtins\.exec"),
     "key type by id": (_dict_key_type_by_id, r"dict key 0 would be rebuilt by calling "
@@ -424,12 +402,17 @@ HOSTILE = {
     "other skops format": (_other_protocol, r"skops format version 0"),
     "compile options (a shell command)": (_compile_options, r"routes arguments to its "
                                                             r"components \(compile__options"),
-    "compile on": (_compile_on, r"classifier's compile is True; save_model writes False"),
+    "compile on": (_setting("compile_on.skops", compile=text(True)),
+                   r"classifier's compile is True; save_model writes False"),
     "falsy object id": (_falsy_id, r"object id that is not a positive integer \(0\)"),
-    "criterion is a network": (_criterion_network, r"criterion must be torch\.nn\.modules"),
-    "loader workers": (_iterator_workers, r"routes arguments .*iterator_valid__num_workers"),
-    "a function as nonlinearity": (_nonlinearity, r"'predict_nonlinearity' must be a plain "
-                                                  r"value, found a TypeNode"),
+    "criterion is a network": (_setting("criterion_net.skops", criterion=node(
+        "TypeNode", "skvideo_imb.models._module", "ResBiLSTM")),
+        r"criterion must be torch\.nn\.modules"),
+    "loader workers": (_setting("workers.skops", iterator_valid__num_workers=text(64)),
+                       r"routes arguments .*iterator_valid__num_workers"),
+    "a function as nonlinearity": (_setting("nonlinearity.skops", predict_nonlinearity=node(
+        "TypeNode", "builtins", "print")), r"'predict_nonlinearity' must be a plain value, "
+                                           r"found a TypeNode"),
     "no components while fitted": (_component_keys, r"_component_states must hold exactly"),
     "one member, many arrays": (_repeated_member, r"more than 2147483648 bytes once loaded"),
     "featurizer state null": (_featurizer_state_null, r"does not carry its network"),

@@ -103,24 +103,19 @@ def remove_stale_temporaries(root, older_than_s=_STALE_AFTER_S):
     """
     cutoff, removed = time.time() - older_than_s, 0
     for folder, dirs, files in os.walk(root):
-        for name in [d for d in dirs if d.startswith(".tmp-") and d.endswith("-openvino")]:
+        leftovers = [(d, shutil.rmtree) for d in dirs
+                     if d.startswith(".tmp-") and d.endswith("-openvino")]
+        leftovers += [(f, os.unlink) for f in files
+                      if f.startswith(".tmp-") and f.endswith(".part")]
+        dirs[:] = [d for d in dirs if not d.startswith(".tmp-")]
+        for name, remove in leftovers:
             path = os.path.join(folder, name)
             try:
                 if owner_is_dead(name) or os.stat(path).st_mtime < cutoff:
-                    shutil.rmtree(path)
+                    remove(path)
                     removed += 1
             except OSError:
                 pass
-        dirs[:] = [d for d in dirs if not d.startswith(".tmp-")]
-        for name in files:
-            if name.startswith(".tmp-") and name.endswith(".part"):
-                path = os.path.join(folder, name)
-                try:
-                    if owner_is_dead(name) or os.stat(path).st_mtime < cutoff:
-                        os.unlink(path)
-                        removed += 1
-                except OSError:
-                    pass
     return removed
 
 

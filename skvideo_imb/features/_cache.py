@@ -9,7 +9,7 @@ Layout under the cache directory::
       counts/ab/abcdef....count       decoded frame counts of video files
 
 A frame's file name is the digest of its full key: the network setting (backbone, exact
-weights, image size, precision, preprocessing version), the frame's identity (the video
+weights, image size, precision, engine, device type, batch size, preprocessing version), the frame's identity (the video
 file's absolute path, size and modification time plus the frame index; or, for array
 videos, a hash of the frame's pixels) and the augmentation parameters.
 
@@ -43,11 +43,10 @@ import json
 import os
 import shutil
 import struct
-import time
 
 import numpy as np
 
-from ._claims import Leases, owner_is_dead, temporary_name
+from ._claims import Leases, filesystem_now, owner_is_dead, read_regular, temporary_name
 
 __all__ = ["FeatureCache", "frame_digest", "key_digest"]
 
@@ -101,7 +100,7 @@ def remove_stale_temporaries(root, older_than_s=_STALE_AFTER_S):
     host are removed at once, any other once older than ``older_than_s`` seconds (it may
     belong to a writer still running elsewhere).  Returns the number removed.
     """
-    cutoff, removed = time.time() - older_than_s, 0
+    cutoff, removed = filesystem_now(root) - older_than_s, 0  # the files' own clock
     for folder, dirs, files in os.walk(root):
         leftovers = [(d, shutil.rmtree) for d in dirs
                      if d.startswith(".tmp-") and d.endswith("-openvino")]
@@ -188,14 +187,14 @@ class FeatureCache:
         except OSError as exc:  # read-only, disk full, a file or folder in the way ...
             self.write_error = exc
 
-    def _read(self, path):
-        """The file's bytes; ``None`` when absent; ``b""`` (corrupt) when unreadable."""
+    def _read(self, path, limit):
+        """The file's first ``limit`` bytes; ``None`` when absent; ``b""`` (corrupt) when
+        it is no regular file (a folder, a FIFO, a link) or cannot be read."""
         try:
-            with open(path, "rb") as f:
-                return f.read()
+            return read_regular(path, limit)[0]
         except FileNotFoundError:
             return None
-        except OSError:  # an entry that is a folder, unreadable, an I/O error
+        except OSError:  # a folder, a pipe, a link, unreadable, an I/O error
             return b""
 
     # -- frame features ---------------------------------------------------------------
@@ -207,7 +206,7 @@ class FeatureCache:
     def get(self, digest, count_corrupt=True):
         """The stored vector, or ``None`` when absent or corrupt (counted in ``n_corrupt``
         unless ``count_corrupt`` is false: a second look at the same entry)."""
-        data = self._read(self._path(digest))
+        data = self._read(self._path(digest), _HEADER.size + 4 * self.n_features + 1)
         if data is None:
             return None
         vector = self._decode(digest, data)
@@ -251,7 +250,7 @@ class FeatureCache:
         """The stored frame count of a video file identity, or ``None`` when absent or
         corrupt (counted in ``n_corrupt`` and ``n_corrupt_counts``)."""
         digest = key_digest("count", identity)
-        data = self._read(self._count_path(digest))
+        data = self._read(self._count_path(digest), _COUNT.size + 17)
         if data is None:
             return None
         body = data[:_COUNT.size]

@@ -39,11 +39,13 @@ import hashlib
 import json
 import os
 import socket
+import stat
 import threading
 import time
 import uuid
 
-__all__ = ["GRACE_S", "LEASE_S", "Leases", "process_identity", "temporary_name"]
+__all__ = ["GRACE_S", "LEASE_S", "Leases", "filesystem_now", "process_identity",
+           "read_regular", "temporary_name"]
 
 LEASE_S = 30.0
 """Seconds without renewal after which a lease has expired (cache filesystem's clock)."""
@@ -52,6 +54,48 @@ GRACE_S = 5.0
 """Seconds an empty or unparsable lease is given to be written before it is stale."""
 
 _MAX_CLAIM_BYTES = 4096
+
+
+def read_regular(path, limit):
+    """The first ``limit`` bytes of a regular file, and its mtime; never blocks.
+
+    Anything else at ``path`` (a FIFO, a device, a folder, a symbolic link) raises an
+    ``OSError`` instead of being opened for reading: a named pipe planted in a cache would
+    block a plain ``open`` forever, and a link to ``/dev/zero`` would never end.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise IsADirectoryError(errno.EINVAL, "not a regular file", path)
+        chunks, left = [], limit
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks), info.st_mtime
+    finally:
+        os.close(fd)
+
+
+def filesystem_now(folder):
+    """The time by the clock of the filesystem holding ``folder`` (its mtime, just
+    touched); this host's clock when the folder cannot be touched."""
+    try:
+        os.utime(folder)
+        return os.stat(folder).st_mtime
+    except OSError:
+        return time.time()
+
+
+def _parse_owner(content):
+    try:
+        owner = json.loads(content) if len(content) <= _MAX_CLAIM_BYTES else None
+    except (ValueError, RecursionError):  # garbage, or JSON nested to exhaust the stack
+        return None
+    return owner if isinstance(owner, dict) and "token" in owner else None
 
 
 def _boot_id():
@@ -171,8 +215,7 @@ class Leases:
         self._content = json.dumps({"token": self.token, **process_identity()}).encode()
         self._held = set()
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._renewer = None
+        self._renewer = None   # (thread, its wake-up event) while leases are held
         self._clock = {}  # folder -> (filesystem time, monotonic time) of the last look
 
     def __getstate__(self):  # a copy in another process is another owner
@@ -195,18 +238,22 @@ class Leases:
         try:
             self._make_shard(os.path.dirname(path))
             for _ in range(3):
+                self._hold(path)  # before creating: an interruption cannot orphan it
                 if self._create(path):
-                    self._hold(path)
                     return True
+                self._drop(path)
                 state, seen = self._judge(path)
                 if state == "live":
                     return False
-                if state == "stale" and self._take_over(path, seen):
-                    self.taken_over += 1
+                if state == "stale":
                     self._hold(path)
-                    return True
+                    if self._take_over(path, seen):
+                        self.taken_over += 1
+                        return True
+                    self._drop(path)
             return False  # contended: another process keeps winning; look again later
         except OSError as exc:  # full disk, read-only, a file where a folder should be
+            self._drop(path)
             self._fail(exc)
             return True
 
@@ -258,16 +305,20 @@ class Leases:
     def _hold(self, path):
         with self._lock:
             self._held.add(path)
-            if self._renewer is None or not self._renewer.is_alive():
-                self._stop.clear()
-                self._renewer = threading.Thread(target=self._renew, daemon=True,
-                                                 name="skvideo_imb-lease-renewer")
-                self._renewer.start()
+            if self._renewer is None:  # the renewer clears this itself, under the lock
+                wake = threading.Event()
+                thread = threading.Thread(target=self._renew, args=(wake,), daemon=True,
+                                          name="skvideo_imb-lease-renewer")
+                self._renewer = (thread, wake)
+                thread.start()
+
+    def _drop(self, path):
+        with self._lock:
+            self._held.discard(path)
 
     # ------------------------------------------------------------------ judging
     def _read(self, path):
-        with open(path, "rb") as f:
-            return f.read(_MAX_CLAIM_BYTES + 1), os.fstat(f.fileno()).st_mtime
+        return read_regular(path, _MAX_CLAIM_BYTES + 1)
 
     def _judge(self, path):
         """``("absent" | "live" | "stale", content)`` of the lease at ``path``."""
@@ -275,12 +326,10 @@ class Leases:
             content, mtime = self._read(path)
         except FileNotFoundError:
             return "absent", None
-        try:
-            owner = json.loads(content) if len(content) <= _MAX_CLAIM_BYTES else None
-            owner = owner if isinstance(owner, dict) and "token" in owner else None
-        except ValueError:
-            owner = None
+        owner = _parse_owner(content)
         age = self.filesystem_now(os.path.dirname(path)) - mtime
+        if age < -self.lease_s:  # touched "in the future": no clock of ours renews that
+            return "stale", content
         if owner is None:  # empty or unparsable: a writer that died, or one still writing
             return ("stale" if age > self.grace_s else "live"), content
         alive = _alive_here(owner)
@@ -294,8 +343,7 @@ class Leases:
         now = time.monotonic()
         if last is not None and now - last[1] < 1.0:
             return last[0] + (now - last[1])
-        os.utime(folder)
-        stamp = os.stat(folder).st_mtime
+        stamp = filesystem_now(folder)
         self._clock[folder] = (stamp, now)
         return stamp
 
@@ -315,20 +363,49 @@ class Leases:
             state, content = self._judge(path)
             if state == "absent":
                 return self._create(path)
-            if state != "stale" or content != seen:
+            if state != "stale" or content != seen or not self._owns(lock):
+                return False  # changed meanwhile, or we stalled and lost the lock
+            if not self._remove_if(path, seen):
                 return False
-            os.unlink(path)
             return self._create(path)
         finally:
-            self._remove_own(lock)
+            self._remove_if(lock, self._content)
 
-    def _remove_own(self, path):
+    def _owns(self, path):
         try:
-            content, _ = self._read(path)
-            if content == self._content:
-                os.unlink(path)
+            return self._read(path)[0] == self._content
+        except OSError:
+            return False
+
+    def _remove_if(self, path, content):
+        """Remove ``path`` only if it holds ``content``; never remove anything else.
+
+        The file is first renamed to a private name (one process can take a given file
+        away), then checked; a file that turns out to be another one is put back.
+        """
+        private = f"{path}.gone-{self.token}"
+        try:
+            os.rename(path, private)
         except FileNotFoundError:
-            pass
+            return False
+        except OSError:  # a filesystem that cannot rename now (full): check, then unlink
+            if self._read(path)[0] != content:
+                return False
+            os.unlink(path)
+            return True
+        try:
+            if self._read(private)[0] == content:
+                return True
+            try:
+                os.link(private, path)  # someone else's: back where it was
+            except FileExistsError:
+                pass
+            return False
+        finally:
+            try:
+                os.unlink(private)
+            except OSError:
+                pass
 
     def _clear_stale_lock(self, lock):
         """Remove a takeover lock whose holder died (or stalled past ``grace_s``)."""
@@ -336,34 +413,23 @@ class Leases:
             content, mtime = self._read(lock)
         except FileNotFoundError:
             return
-        try:
-            owner = json.loads(content)
-        except ValueError:
-            owner = None
-        dead = isinstance(owner, dict) and _alive_here(owner) is False
-        if not dead and self.filesystem_now(os.path.dirname(lock)) - mtime <= self.grace_s:
+        owner = _parse_owner(content)
+        dead = owner is not None and _alive_here(owner) is False
+        age = self.filesystem_now(os.path.dirname(lock)) - mtime
+        if not dead and -self.lease_s <= age <= self.grace_s:
             return
-        private = lock + f"-{self.token}"
-        try:
-            os.rename(lock, private)  # one process removes a given lock file
-        except FileNotFoundError:
-            return
-        try:
-            if self._read(private)[0] != content:  # a fresh lock: put it back
-                try:
-                    os.link(private, lock)
-                except FileExistsError:
-                    pass
-        finally:
-            os.unlink(private)
+        self._remove_if(lock, content)
 
     # ------------------------------------------------------------------ keeping
-    def _renew(self):
-        while not self._stop.wait(self.lease_s / 3):
+    def _renew(self, wake):
+        while True:
+            wake.wait(self.lease_s / 3)
             with self._lock:
+                wake.clear()
                 held = list(self._held)
-            if not held:
-                return
+                if not held:  # decided under the lock: a new lease starts a new renewer
+                    self._renewer = None
+                    return
             for path in held:
                 try:
                     content, _ = self._read(path)
@@ -388,15 +454,11 @@ class Leases:
             paths = ([self.path(digest)] if digest is not None else list(self._held))
             paths = [p for p in paths if p in self._held]
             self._held.difference_update(paths)
-            if not self._held:
-                self._stop.set()
+            if not self._held and self._renewer is not None:
+                self._renewer[1].set()  # let it see there is nothing left to renew
         for path in paths:
             try:
-                content, _ = self._read(path)
-                if content == self._content:  # only our own lease
-                    os.unlink(path)
-            except FileNotFoundError:
-                pass
+                self._remove_if(path, self._content)  # only our own lease
             except OSError as exc:
                 self._fail(exc)
 
@@ -418,15 +480,18 @@ class Leases:
                 try:
                     if name.endswith(".claim"):
                         state, seen = self._judge(path)
-                        if state == "stale" and self._take_over(path, seen):
-                            os.unlink(path)
-                            removed += 1
+                        if state == "stale" and self._remove_if(path, seen):
+                            removed += 1  # (no takeover lock: nothing replaces it)
                     elif name.startswith(".tmp-") and owner_is_dead(name):
                         os.unlink(path)
                         removed += 1
                     elif name.endswith(".claim.takeover"):
                         self._clear_stale_lock(path)  # a takeover interrupted by a kill
                         removed += not os.path.exists(path)
-                except OSError:
+                    elif ".gone-" in name and (self.filesystem_now(shard_path)
+                                               - os.lstat(path).st_mtime > self.grace_s):
+                        os.unlink(path)  # a removal interrupted by a kill
+                        removed += 1
+                except Exception:  # one odd entry never stops the sweep or the open
                     continue
         return removed

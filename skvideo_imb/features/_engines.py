@@ -16,8 +16,11 @@ OpenVINO.
 An engine is built once per fitted featurizer and process, on first use, and is not
 pickled.  **Engines are thread-safe**: threads sharing one fitted featurizer each get
 their own OpenVINO infer request and their own page-locked staging buffer on CUDA;
-``torch.compile``'s compiled module is called by one thread at a time.  Process-wide
-switches (cuDNN's autotuner) are set only for the duration of an engine's own calls.
+``torch.compile``'s compiled module is called by one thread at a time.  No engine
+changes a process-wide switch: cuDNN's autotuner (``cudnn.benchmark``) used to be
+switched on for the whole process; it is left as the user set it, since it picks
+kernels by timing, which would make a cached vector depend on the process that
+computed it, and toggling it per call is not thread-safe.
 
 OpenVINO's converted network is stored in the feature cache as a folder (``model.xml``,
 ``model.bin`` and a manifest of their checksums and of the network digest they were
@@ -27,7 +30,6 @@ produces a feature.  A store that cannot be written (a full disk, a read-only ca
 costs a conversion in the next process, with one warning naming the folder and error.
 """
 
-import contextlib
 import hashlib
 import importlib.util
 import json
@@ -127,21 +129,12 @@ class TorchEngine:
         # this thread reuses the buffer only after __call__ has read the results back
         return staging.to(self.device, non_blocking=True)
 
-    def _switches(self):
-        """cuDNN's autotuner for this engine's own calls (fixed input sizes), restored after."""
-        if self.device.type != "cuda":
-            return contextlib.nullcontext()
-        cudnn = torch.backends.cudnn
-        return cudnn.flags(enabled=cudnn.enabled, benchmark=True,
-                           deterministic=cudnn.deterministic, allow_tf32=cudnn.allow_tf32)
-
     def __call__(self, frames):
-        with self._switches():
-            x = self._to_device(frames)
-            with torch.inference_mode(), _runtime.autocast(self.device, self.precision):
-                x = self.normalize(x).contiguous(memory_format=torch.channels_last)
-                features = self._forward(x)
-            return features.float().cpu().numpy()
+        x = self._to_device(frames)
+        with torch.inference_mode(), _runtime.autocast(self.device, self.precision):
+            x = self.normalize(x).contiguous(memory_format=torch.channels_last)
+            features = self._forward(x)
+        return features.float().cpu().numpy()
 
 
 class TorchCompileEngine(TorchEngine):

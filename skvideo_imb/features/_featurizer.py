@@ -335,11 +335,12 @@ class InceptionFeaturizer(TransformerMixin, BaseEstimator):
                     cache = self._feature_cache()
                     store = (os.path.join(cache.folder, f"openvino-{int(self.image_size)}px")
                              if cache is not None else None)
-                    self._engine = build_engine(
+                    built = build_engine(
                         self.engine_, model, torch.device(self.device_), self.precision_,
                         int(self.image_size), store, self.model_digest_,
                         batch_size=int(self.batch_size))
-                    self._engine_key = key
+                    self._engine_key = key  # the key first: unlocked readers check both
+                    self._engine = built
                 engine = self._engine
         return engine
 
@@ -408,9 +409,13 @@ class InceptionFeaturizer(TransformerMixin, BaseEstimator):
 
     def _network_key(self):
         """Everything that decides a frame's features besides the frame itself."""
+        # the device type and the batch size too: kernels round differently on another
+        # device and for another batch shape, and every cached vector must be what a
+        # serial run with these settings computes
         return ("skvideo_imb-features", _PREPROCESSING_VERSION, self.backbone,
                 self.weights_source_, self.model_digest_, int(self.image_size),
-                self.precision_, self.engine_)
+                self.precision_, self.engine_, torch.device(self.device_).type,
+                int(self.batch_size))
 
     def _cache_root(self):
         return os.path.expanduser(os.fspath(self.cache))

@@ -206,3 +206,33 @@ def test_leases_travel_to_another_process_as_a_new_owner(folder):
     assert b.token != a.token and not b.holds(DIGEST)
     assert b.acquire(DIGEST) is False
     a.release()
+
+
+def test_the_renewer_survives_release_and_reacquire_in_quick_succession(folder):
+    """A release followed at once by an acquire must not leave a lease unrenewed."""
+    leases = Leases(folder, lease_s=30)
+    for k in range(200):
+        digest = bytes([k % 256]) * 20
+        assert leases.acquire(digest)
+        thread = leases._renewer[0] if leases._renewer else None
+        assert thread is not None and thread.is_alive(), k
+        leases.release(digest)
+    leases.release()
+
+
+@pytest.mark.parametrize("plant", ["nested json", "fifo", "future mtime"])
+def test_odd_leases_neither_crash_nor_block(folder, plant):
+    leases = Leases(folder, lease_s=30, grace_s=5)
+    path = leases.path(DIGEST)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    if plant == "nested json":
+        _plant(leases, b"[" * 3000, age=10)
+    elif plant == "fifo":
+        os.mkfifo(path)  # a plain open() for reading would block forever
+    else:
+        _plant(leases, b"", age=-86400)  # touched a day "in the future"
+    start = time.monotonic()
+    assert leases.acquire(DIGEST) is True
+    assert leases.sweep() >= 0
+    assert time.monotonic() - start < 5
+    leases.release()

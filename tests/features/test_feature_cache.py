@@ -439,3 +439,15 @@ def test_a_dead_writers_temporary_file_is_removed_at_once(fitted, videos, tmp_pa
     _cache._CLEANED.discard(str(tmp_path / "cache"))
     twin(fitted, cache=tmp_path / "cache").transform(videos[:1])
     assert not left.exists()
+
+
+def test_a_pipe_or_a_link_in_place_of_a_record_reads_as_corrupt(tmp_path):
+    cache = FeatureCache(tmp_path, "setting", 4)
+    digest = key_digest("frame")
+    os.makedirs(os.path.dirname(cache._path(digest)))
+    os.mkfifo(cache._path(digest))              # open() for reading would block forever
+    assert cache.get(digest) is None and cache.n_corrupt == 1
+    other = key_digest("other")
+    os.makedirs(os.path.dirname(cache._path(other)), exist_ok=True)
+    os.symlink("/dev/zero", cache._path(other))  # a read that would never end
+    assert cache.get(other) is None and cache.n_corrupt == 2

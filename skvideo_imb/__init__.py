@@ -15,7 +15,8 @@ from .pipeline import VideoPipeline, make_video_pipeline
 from .sampling import Clip, SpatioTemporalOverSampler, to_frames
 
 __all__ = [
-    "LIMITS", "TRUSTED_NODES", "TRUSTED_TYPES", "Clip", "InceptionFeaturizer", "ResBiLSTMClassifier", "SpatioTemporalOverSampler",
+    "LIMITS", "TRUSTED_NODES", "TRUSTED_TYPES", "Clip", "InceptionFeaturizer",
+    "ResBiLSTMClassifier", "SpatioTemporalOverSampler",
     "TimelineWindow", "VideoPipeline", "__version__", "inspect_model", "load_model",
     "make_video_pipeline",
     "predict_timeline", "save_model", "to_frames", "window_clips",

@@ -489,14 +489,13 @@ class _Walker:
             raise _Refused(f"{path}: the fitted featurizer does not carry its network "
                            "(_model_state); a model file must not make the loader read "
                            "weights from elsewhere")
-        from .features._featurizer import _STATE_BOUNDS
+        from .features._featurizer import _STATE_BOUNDS, check_state_sizes
 
-        for key, bound in _STATE_BOUNDS.items():
-            value = self._value(attributes.get(key), path, key)
-            if type(value) is not int or not (0 if key == "num_workers" else 1) <= value \
-                    <= bound:
-                raise _Refused(f"{path}: the fitted featurizer's {key}={value!r} is not an "
-                               f"integer in [1, {bound}]")
+        try:
+            check_state_sizes({key: self._value(attributes.get(key), path, key)
+                               for key in _STATE_BOUNDS})
+        except ValueError as exc:
+            raise _Refused(f"{path}: {exc}") from None
 
     def _constructor(self, state, path, full):
         self.node(state.get("content"), f"{path}.args")

@@ -78,8 +78,7 @@ def save_model(model, path, *, card=None):
     """
     import skops.io as sio
 
-    featurizers = [step for step in _steps(model)
-                   if "pickle_model" in step.get_params(deep=False)]
+    featurizers = _featurizers(model)
     before = [step.pickle_model for step in featurizers]
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
@@ -143,6 +142,11 @@ def _steps(model):
         if hasattr(step, "estimator"):  # FrozenEstimator and other wrappers
             todo.append(step.estimator)
     return found
+
+
+def _featurizers(model):
+    """The model's featurizers (steps with a ``pickle_model`` parameter), wrapped or not."""
+    return [step for step in _steps(model) if "pickle_model" in step.get_params(deep=False)]
 
 
 def _read_model_bytes(path):
@@ -295,11 +299,10 @@ def load_model(path, *, trusted=None):
     except Exception as exc:  # a damaged member, an inconsistent state ...
         raise ValueError(f"{path!r} could not be loaded as a model: "
                          f"{type(exc).__name__}: {exc}") from exc
-    for step in _steps(model):  # the file never decides where this process writes
-        params = step.get_params(deep=False)
-        if "pickle_model" in params and params.get("cache") is not None:
-            step.set_params(cache=None)
-        if "memory" in params and params["memory"] is not None:
+    for featurizer in _featurizers(model):  # the file never decides where we write
+        featurizer.set_params(cache=None)
+    for step in _steps(model):
+        if step.get_params(deep=False).get("memory") is not None:
             step.set_params(memory=None)
     return model
 

@@ -1,8 +1,8 @@
 """``skvideo-imb``: the command line.
 
-One module per command (``make-data``, ``fit``, ``predict``, ``inspect``,
-``check``, ``reproduce``); each adds its sub-parser and runs it.  Expected failures (a bad path,
-no internet for ``DEFAULT`` weights, a damaged file) print one line and exit with a
+One module per command (``make-data``, ``fit``, ``predict``, ``inspect``, ``check``,
+``reproduce``); each adds its sub-parser and runs it.  Expected failures (a bad path, no
+internet for ``DEFAULT`` weights, a damaged file) print one line and exit with a
 non-zero status; ``--debug`` shows the traceback instead.
 """
 

@@ -141,9 +141,9 @@ def _plot(timelines, classes, path):
 
 
 def _set_cache(model, folder):
-    from .._persistence import _steps
+    from .._persistence import _featurizers
 
-    featurizers = [s for s in _steps(model) if "pickle_model" in s.get_params(deep=False)]
+    featurizers = _featurizers(model)
     if not featurizers:
         raise ValueError(f"--cache: {type(model).__name__} has no featurizer to cache for")
     for featurizer in featurizers:

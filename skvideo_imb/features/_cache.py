@@ -9,9 +9,10 @@ Layout under the cache directory::
       counts/ab/abcdef....count       decoded frame counts of video files
 
 A frame's file name is the digest of its full key: the network setting (backbone, exact
-weights, image size, precision, engine, device type, batch size, preprocessing version), the frame's identity (the video
-file's absolute path, size and modification time plus the frame index; or, for array
-videos, a hash of the frame's pixels) and the augmentation parameters.
+weights, image size, precision, engine, device type, batch size, preprocessing
+version), the frame's identity (the video file's absolute path, size and modification
+time plus the frame index; or, for array videos, a hash of the frame's pixels) and the
+augmentation parameters.
 
 Every record is checksummed.  A feature file holds a header (magic, the key digest, the
 vector length, a checksum of the payload) then the float32 vector; a count file holds
@@ -28,10 +29,10 @@ shared by a group works for every member).  So that concurrent processes (the wo
 of a grid search, of a Dask cluster) also *compute* each frame once, a process about to
 compute a frame first takes a lease on it (``claims/<xx>/<digest>.claim``,
 ``skvideo_imb.features._claims``): renewed while its owner computes, expired after
-``LEASE_S`` (30) seconds without renewal by the cache
-filesystem's clock, taken over at once when its owner died on the same host, and
-removed only by its owner.  A temporary file names its writer, so one left by a killed
-process is removed the next time a process opens the cache (any other after an hour).
+``LEASE_S`` (30) seconds without renewal by the cache filesystem's clock, taken over
+at once when its owner died on the same host, and removed only by its owner.  A
+temporary file names its writer, so one left by a killed process is removed the next
+time a process opens the cache (any other after an hour).
 
 A write that fails (read-only folder, full disk, a path in the way) never fails the
 caller: the cache stops writing, remembers the error in ``write_error``, and the caller
@@ -163,7 +164,7 @@ class FeatureCache:
     that transform may share it.
     """
 
-    def __init__(self, root, folder_name, n_features, description=None, lease_s=None):
+    def __init__(self, root, folder_name, n_features, description=None):
         self.root = os.fspath(root)
         self.folder = os.path.join(self.root, folder_name)
         self.n_features = int(n_features)
@@ -172,8 +173,7 @@ class FeatureCache:
         self.write_error = None
         self._description = description
         self._described = False
-        self.leases = Leases(os.path.join(self.folder, "claims"),
-                             **({} if lease_s is None else {"lease_s": lease_s}))
+        self.leases = Leases(os.path.join(self.folder, "claims"))
         if self.root not in _CLEANED and os.path.isdir(self.root):
             _CLEANED.add(self.root)
             remove_stale_temporaries(self.root)

@@ -33,15 +33,23 @@ _STATE_BOUNDS = {"n_frames": 100_000, "image_size": 4096, "batch_size": 65_536,
                  "num_workers": 256, "n_frame_features_": 1_000_000}
 
 
-def _check_fitted_state(state):
-    """Refuse a fitted state (unpickled or loaded) that this class would never produce."""
-    bb.check_build_kwargs(state.get("backbone"), state.get("_build_kwargs"))
+def check_state_sizes(state):
+    """Refuse a fitted state whose sizes (:data:`_STATE_BOUNDS`) are not bounded integers.
+
+    Used on unpickling and by the model-file audit, before anything is built.
+    """
     for key, bound in _STATE_BOUNDS.items():
         value = state.get(key)
         if not isinstance(value, Integral) or isinstance(value, bool) or not (
                 (0 if key == "num_workers" else 1) <= value <= bound):
             raise ValueError(f"a fitted featurizer's {key}={value!r} is not an integer in "
                              f"[1, {bound}]; the state is damaged or crafted.")
+
+
+def _check_fitted_state(state):
+    """Refuse a fitted state (unpickled or loaded) that this class would never produce."""
+    bb.check_build_kwargs(state.get("backbone"), state.get("_build_kwargs"))
+    check_state_sizes(state)
     if state.get("engine_") not in ENGINES:
         raise ValueError(f"a fitted featurizer's engine_={state.get('engine_')!r} is not "
                          f"one of {', '.join(ENGINES)}.")

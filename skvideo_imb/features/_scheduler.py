@@ -61,8 +61,9 @@ class FrameScheduler:
         Seconds between the first looks at the cache while waiting for deferred frames
         (growing to ten times that).
     wait_s : float or None, default=None
-        Deadline (None: :data:`WAIT_S`, 120 s) of the wait for frames other processes compute: past it, they are
-        computed here (one warning names how many and the cache folder).
+        Deadline (None: :data:`WAIT_S`, 120 s) of the wait for frames other processes
+        compute: past it, they are computed here (one warning names how many and the
+        cache folder).
 
     Attributes
     ----------

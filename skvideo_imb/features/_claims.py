@@ -213,7 +213,9 @@ class Leases:
     def _setup(self):
         self.token = uuid.uuid4().hex
         self._content = json.dumps({"token": self.token, **process_identity()}).encode()
-        self._held = set()
+        # path -> True once the lease file is ours, False while we are creating it (so
+        # that an interruption cannot orphan it; the renewer leaves those alone)
+        self._held = {}
         self._lock = threading.Lock()
         self._renewer = None   # (thread, its wake-up event) while leases are held
         self._clock = {}  # folder -> (filesystem time, monotonic time) of the last look
@@ -240,6 +242,7 @@ class Leases:
             for _ in range(3):
                 self._hold(path)  # before creating: an interruption cannot orphan it
                 if self._create(path):
+                    self._confirm(path)
                     return True
                 self._drop(path)
                 state, seen = self._judge(path)
@@ -248,6 +251,7 @@ class Leases:
                 if state == "stale":
                     self._hold(path)
                     if self._take_over(path, seen):
+                        self._confirm(path)
                         self.taken_over += 1
                         return True
                     self._drop(path)
@@ -304,7 +308,7 @@ class Leases:
 
     def _hold(self, path):
         with self._lock:
-            self._held.add(path)
+            self._held.setdefault(path, False)
             if self._renewer is None:  # the renewer clears this itself, under the lock
                 wake = threading.Event()
                 thread = threading.Thread(target=self._renew, args=(wake,), daemon=True,
@@ -312,9 +316,13 @@ class Leases:
                 self._renewer = (thread, wake)
                 thread.start()
 
+    def _confirm(self, path):
+        with self._lock:
+            self._held[path] = True
+
     def _drop(self, path):
         with self._lock:
-            self._held.discard(path)
+            self._held.pop(path, None)
 
     # ------------------------------------------------------------------ judging
     def _read(self, path):
@@ -426,8 +434,8 @@ class Leases:
             wake.wait(self.lease_s / 3)
             with self._lock:
                 wake.clear()
-                held = list(self._held)
-                if not held:  # decided under the lock: a new lease starts a new renewer
+                held = [path for path, ours in self._held.items() if ours]
+                if not self._held:  # decided under the lock: a new lease starts a new renewer
                     self._renewer = None
                     return
             for path in held:
@@ -438,22 +446,23 @@ class Leases:
                     os.utime(path)
                 except FileNotFoundError:
                     with self._lock:
-                        if path in self._held:
-                            self._held.discard(path)
+                        if self._held.get(path):
+                            del self._held[path]
                             self.lost += 1
                 except OSError as exc:
                     self._fail(exc)
 
     def holds(self, digest):
         with self._lock:
-            return self.path(digest) in self._held
+            return self._held.get(self.path(digest), False)
 
     def release(self, digest=None):
         """Remove this object's lease on ``digest`` (on every one when None)."""
         with self._lock:
             paths = ([self.path(digest)] if digest is not None else list(self._held))
             paths = [p for p in paths if p in self._held]
-            self._held.difference_update(paths)
+            for path in paths:
+                del self._held[path]
             if not self._held and self._renewer is not None:
                 self._renewer[1].set()  # let it see there is nothing left to renew
         for path in paths:

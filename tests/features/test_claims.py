@@ -120,6 +120,24 @@ def test_an_owner_notices_it_lost_its_lease(folder):
     assert owner.lost == 1 and not owner.holds(DIGEST)
 
 
+def test_the_renewer_leaves_a_lease_being_created_alone(folder, monkeypatch):
+    """The renewer may wake between marking a lease held and creating its file: it
+    must not count that lease lost, or the lease is never released (an orphan that
+    makes every other process wait for it to expire)."""
+    leases = Leases(folder, lease_s=0.03)        # the renewer wakes every 10 ms
+    create = leases._create
+
+    def slow_create(path):
+        time.sleep(0.2)                          # the renewer runs meanwhile, many times
+        return create(path)
+
+    monkeypatch.setattr(leases, "_create", slow_create)
+    assert leases.acquire(DIGEST) is True
+    assert leases.holds(DIGEST) and leases.lost == 0
+    leases.release()
+    assert not list(folder.rglob("*.claim"))
+
+
 def test_a_stale_lease_is_taken_over_by_exactly_one_waiter(folder):
     for attempt in range(5):
         digest = bytes([attempt]) * 20

@@ -46,7 +46,7 @@ import torchvision
 
 from skvideo_imb import InceptionFeaturizer, _runtime
 from skvideo_imb.features import _backbones as bb
-from skvideo_imb.io import _reader, evenly_spaced_indices, read_planned
+from skvideo_imb.io import _disk, evenly_spaced_indices, read_planned
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests"))
 from _videos import write_h264  # noqa: E402  (the tests' PyAV writer)
@@ -128,14 +128,14 @@ def load():
 
 def decode_reader(paths, n_frames, size=299):
     """The featurizer's reading of never-seen files: (decoded frames/s, output frames/s)."""
-    _reader._COUNT_CACHE.clear()
+    _disk.forget_counts()
     start, decoded = time.perf_counter(), 0
     for path in paths:
         _, indices, _ = read_planned(path, lambda n: evenly_spaced_indices(n, n_frames),
                                      size=size)
         decoded += int(indices[-1]) + 1
     elapsed = time.perf_counter() - start
-    _reader._COUNT_CACHE.clear()
+    _disk.forget_counts()
     return decoded / elapsed, len(paths) * n_frames / elapsed
 
 

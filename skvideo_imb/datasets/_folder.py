@@ -5,35 +5,15 @@ import os
 import numpy as np
 from sklearn.utils import Bunch
 
-from ..io import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
+from ..io import VIDEO_EXTENSIONS
+from ..io._disk import list_folder
 
 __all__ = ["load_video_folder"]
 
 
-def _is_hidden(name):
-    return name.startswith(".")
-
-
-def _is_frame_folder(path):
-    """A folder counts as a video when it directly holds at least one frame image."""
-    with os.scandir(path) as entries:
-        return any(e.is_file() and not _is_hidden(e.name)
-                   and os.path.splitext(e.name)[1].lower() in IMAGE_EXTENSIONS
-                   for e in entries)
-
-
 def _class_videos(class_dir):
-    videos = []
-    with os.scandir(class_dir) as entries:
-        for entry in entries:
-            if _is_hidden(entry.name):
-                continue
-            if entry.is_file():
-                if os.path.splitext(entry.name)[1].lower() in VIDEO_EXTENSIONS:
-                    videos.append(entry.path)
-            elif entry.is_dir() and _is_frame_folder(entry.path):
-                videos.append(entry.path)
-    return sorted(videos)
+    video_files, frame_folders, _ = list_folder(class_dir)
+    return sorted(video_files + frame_folders)
 
 
 def load_video_folder(root, *, return_X_y=False):
@@ -104,7 +84,7 @@ def load_video_folder(root, *, return_X_y=False):
     if not os.path.isdir(root):
         raise NotADirectoryError(f"video folder root {root!r} is not a folder.")
     with os.scandir(root) as entries:
-        class_names = sorted(e.name for e in entries if e.is_dir() and not _is_hidden(e.name))
+        class_names = sorted(e.name for e in entries if e.is_dir() and not e.name.startswith("."))
     if not class_names:
         raise ValueError(f"video folder root {root!r} has no class subfolders; expected "
                          f"{os.path.join(root, '<class>', '<video>')!r}.")

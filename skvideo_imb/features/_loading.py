@@ -131,34 +131,26 @@ class SampleFrames(Dataset):
         return len(self.samples)
 
     def _count(self, source):
-        if self.cache is None or not isinstance(source, str) or not os.path.isfile(source):
-            return count_frames(source)
-        identity = tuple(file_identity(source))
-        n = self.cache.get_count(identity)
-        if n is None:
-            n = count_frames(source)
-            self.cache.put_count(identity, n)
-        return n
+        return count_frames(source, store=self.cache)
 
     def _first_sight(self, clip):
-        """Whether ``clip`` is a lazy clip of a file whose frame count the cache lacks.
+        """Whether ``clip`` is a lazy clip of a file whose frame count nobody knows yet.
 
         Its frames are then chosen and read in one decoding pass
-        (:func:`skvideo_imb.io.read_planned`, which also uses this process's memo of
-        counts) rather than a counting pass and a reading pass; with the count cached,
-        the frames may all be cached too, and nothing is decoded before looking.
+        (:func:`skvideo_imb.io.read_planned`) rather than a counting pass and a reading
+        pass; with the count known (memo or cache), the frames may all be cached too, and
+        nothing is decoded before looking.
         """
         source = clip.video
         if not clip.is_lazy or not isinstance(source, str) or not os.path.isfile(source):
             return False
-        return self.cache is None or self.cache.get_count(tuple(file_identity(source))) is None
+        return count_frames(source, store=self.cache, decode=False) is None
 
     def _read_first_sight(self, clip, aug_key):
         size = self.image_size if aug_key is None else None
-        n_total, indices, frames = read_planned(
-            clip.video, lambda n: clip.resolve(count=lambda _: n).indices, size)
-        if self.cache is not None:
-            self.cache.put_count(tuple(file_identity(clip.video)), n_total)
+        _, indices, frames = read_planned(
+            clip.video, lambda n: clip.resolve(count=lambda _: n).indices, size,
+            store=self.cache)
         return Clip(clip.video, indices, clip.augmentation), frames
 
     def __getitem__(self, i):

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._augment import Augmentation
-from ._reader import check_raw_video, count_frames, read_frames, video_name
+from ._disk import video_name
+from ._reader import check_raw_video, count_frames, read_frames
 from ._selection import evenly_spaced_indices, rand_down_indices
 
 __all__ = ["Clip", "as_clip", "to_frames"]
@@ -58,6 +59,11 @@ class Clip:
         non-negative int selects them with the paper's RandDown
         (:func:`~skvideo_imb.io.rand_down_indices`, UpSample for short videos), drawing
         from ``RandomState(PCG64(SeedSequence(seed)))``.
+    window : tuple of (int, int) or None, default=None
+        Lazy clips only.  ``(start, stop)`` chooses the frames among frames ``start``
+        to ``stop - 1`` of the video (a window of a long video; ``stop`` beyond the
+        video's end is its end), as if they were the whole video.  ``None``: the
+        whole video.
 
     Attributes
     ----------
@@ -81,6 +87,8 @@ class Clip:
     (True, True)
     >>> Clip(video, n_frames=5).resolve().indices
     (1, 3, 5, 7, 9)
+    >>> Clip(video, n_frames=2, window=(4, 8)).resolve().indices
+    (5, 7)
     """
 
     video: object
@@ -88,6 +96,7 @@ class Clip:
     augmentation: Augmentation | None = None
     n_frames: int | None = None
     seed: int | None = None
+    window: tuple | None = None
 
     def __post_init__(self):
         if self.augmentation is not None and not isinstance(self.augmentation, Augmentation):
@@ -100,9 +109,9 @@ class Clip:
             if self.n_frames is not None and int(self.n_frames) != len(indices):
                 raise ValueError(f"n_frames={self.n_frames} does not match the "
                                  f"{len(indices)} frame indices given.")
-            if self.seed is not None:
+            if self.seed is not None or self.window is not None:
                 raise ValueError("a clip takes either concrete indices or a selection "
-                                 "seed, not both.")
+                                 "(seed, window), not both.")
             object.__setattr__(self, "indices", indices)
             object.__setattr__(self, "n_frames", len(indices))
             return
@@ -116,6 +125,12 @@ class Clip:
                     or self.seed < 0):
                 raise ValueError(f"seed must be None or an int >= 0, got {self.seed!r}.")
             object.__setattr__(self, "seed", int(self.seed))
+        if self.window is not None:
+            start, stop = (int(i) for i in self.window)
+            if not 0 <= start < stop:
+                raise ValueError(f"window must be (start, stop) with 0 <= start < stop, "
+                                 f"got {self.window!r}.")
+            object.__setattr__(self, "window", (start, stop))
 
     @property
     def is_lazy(self):
@@ -127,8 +142,8 @@ class Clip:
 
         A concrete clip returns itself.  A lazy clip counts the video's frames
         (:func:`~skvideo_imb.io.count_frames`, memoised per file) and selects
-        ``n_frames`` of them as described for ``seed``; the result is the same on every
-        call and in every process.
+        ``n_frames`` of them (of its ``window``'s) as described for ``seed``; the result
+        is the same on every call and in every process.
 
         Parameters
         ----------
@@ -146,11 +161,16 @@ class Clip:
         if self.indices is not None:
             return self
         n_total = count(self.video)
+        start, stop = self.window or (0, n_total)
+        if start >= n_total:
+            raise ValueError(f"window {self.window} starts after the last frame of "
+                             f"{video_name(self.video)}, which has {n_total} frames.")
+        length = min(stop, n_total) - start
         if self.seed is None:
-            indices = evenly_spaced_indices(n_total, self.n_frames)
+            indices = evenly_spaced_indices(length, self.n_frames)
         else:
-            indices = rand_down_indices(n_total, self.n_frames, _selection_rng(self.seed))
-        return Clip(self.video, indices, self.augmentation)
+            indices = rand_down_indices(length, self.n_frames, _selection_rng(self.seed))
+        return Clip(self.video, start + np.asarray(indices), self.augmentation)
 
     def to_frames(self):
         """The clip's pixels: RGB uint8 of shape ``(n_frames, H, W, 3)``."""
@@ -162,7 +182,8 @@ class Clip:
 
     def __repr__(self):
         if self.indices is None:
-            selection = ("evenly spaced" if self.seed is None else f"seed={self.seed}")
+            selection = ("evenly spaced" if self.seed is None else f"seed={self.seed}") + (
+                "" if self.window is None else f", window={self.window}")
             return (f"Clip({video_name(self.video)}, n_frames={self.n_frames}, "
                     f"{selection}, augmentation={self.augmentation})")
         idx = self.indices if len(self.indices) <= 6 else (

@@ -3,7 +3,8 @@
 import numpy as np
 
 from ._clip import Clip
-from ._reader import _is_path, check_raw_video
+from ._disk import is_path
+from ._reader import check_raw_video
 
 __all__ = ["check_video", "check_videos"]
 
@@ -96,7 +97,7 @@ def check_videos(X, *, allow_clips=True):
             raise ValueError(
                 f"an array of videos must be uint8 with shape (N, T, H, W, 3) or "
                 f"(N, T, H, W), got dtype {X.dtype} and shape {X.shape}.")
-    elif _is_path(X) or isinstance(X, Clip):
+    elif is_path(X) or isinstance(X, Clip):
         raise TypeError("X must be a collection of videos or clips; wrap a single video or "
                         "clip in a list.")
     videos = list(X)

@@ -1,19 +1,19 @@
-"""Checking a collection of videos before training: what is unreadable, cut short or odd."""
+"""Checking a collection of videos before training: what is unreadable, cut short or odd.
+
+Which paths are videos and how they decode is :mod:`._disk`'s; this module only judges
+what decoding every frame found.
+"""
 
 import os
 import sys
 import warnings
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
-import cv2
 from tqdm.auto import tqdm
 
-from ._reader import (VIDEO_EXTENSIONS, _bgr_to_rgb, _check_path,
-                      _declared_count, _frame_files, _is_frame_image,
-                      _open_capture)
+from ._disk import check_path, decode_to_end, find_videos
 
-__all__ = ["VideoCheck", "find_videos", "scan_videos"]
+__all__ = ["VideoCheck", "scan_videos"]
 
 
 @dataclass(frozen=True)
@@ -47,95 +47,6 @@ class VideoCheck:
         return asdict(self)
 
 
-def _has_images(folder):
-    try:
-        return any(_is_frame_image(p) for p in Path(folder).iterdir())
-    except OSError:
-        return False
-
-
-def find_videos(paths):
-    """The videos under ``paths``: files named there, and below folders every file with a
-    video extension and every folder of frame images (hidden entries skipped).
-
-    Parameters
-    ----------
-    paths : iterable of str or path-like
-        Video files, frame folders, class-per-folder trees, a UCF101 root ...
-
-    Returns
-    -------
-    videos : list of str
-        In the order found; folders are walked in sorted order.  A folder named in
-        ``paths`` in which nothing is found is returned itself, so that every argument
-        is accounted for (reading it then says why it is no video).
-
-    Examples
-    --------
-    >>> import os, tempfile
-    >>> from skvideo_imb.io import find_videos
-    >>> root = tempfile.mkdtemp()
-    >>> os.makedirs(os.path.join(root, "walk"))
-    >>> for name in ("walk/a.avi", "walk/notes.txt", "b.mp4"):
-    ...     open(os.path.join(root, name), "w").close()
-    >>> [os.path.relpath(p, root) for p in find_videos([root])]
-    ['b.mp4', 'walk/a.avi']
-    """
-    videos = []
-    for path in map(os.fspath, paths):
-        if not os.path.isdir(path):
-            videos.append(path)  # named explicitly: checked whatever it is
-            continue
-        if _has_images(path):
-            videos.append(path)
-            continue
-        found = []
-        for folder, dirs, files in os.walk(path):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            for name in sorted(files):
-                if (not name.startswith(".")
-                        and os.path.splitext(name)[1].lower() in VIDEO_EXTENSIONS):
-                    found.append(os.path.join(folder, name))
-            frame_dirs = [d for d in dirs if _has_images(os.path.join(folder, d))]
-            found += [os.path.join(folder, d) for d in frame_dirs]
-            dirs[:] = [d for d in dirs if d not in frame_dirs]
-        videos += found or [path]  # a folder named with nothing in it: its own row
-    return videos
-
-
-def _decode_file(path):
-    """(frames decoded, frames declared) after decoding every frame of a file."""
-    cap = _open_capture(path)
-    try:
-        declared = _declared_count(cap)
-        n, shape = 0, None
-        while cap.grab():
-            ok, frame = cap.retrieve()
-            if not ok or frame is None:
-                raise ValueError(f"frame {n} could not be decoded")
-            if shape is not None and frame.shape != shape:
-                raise ValueError(f"frame {n} is {frame.shape[1]}x{frame.shape[0]} while "
-                                 f"the first is {shape[1]}x{shape[0]}")
-            shape = frame.shape
-            n += 1
-    finally:
-        cap.release()
-    return n, declared or None
-
-
-def _decode_folder(path):
-    shape = None
-    files = _frame_files(path)
-    for k, file in enumerate(files):
-        image = cv2.imread(str(file), cv2.IMREAD_COLOR)
-        if image is None:
-            raise ValueError(f"frame image {file.name!r} could not be decoded")
-        if shape is not None and image.shape != shape:
-            raise ValueError(f"frame image {file.name!r} has another size than the first")
-        shape = _bgr_to_rgb(image).shape
-    return len(files), None
-
-
 def check_one(path, min_frames=2):
     """Decode one video from start to end and say what was found.
 
@@ -151,10 +62,10 @@ def check_one(path, min_frames=2):
     """
     path = os.fspath(path)
     try:
-        _check_path(path)
-        n, declared = (_decode_folder if os.path.isdir(path) else _decode_file)(path)
+        decoded = decode_to_end(check_path(path), verify=True)
     except (OSError, ValueError) as exc:
         return VideoCheck(path, "unreadable", reason=f"{type(exc).__name__}: {exc}")
+    n, declared = decoded.n_frames, decoded.declared or None
     if n == 0:
         return VideoCheck(path, "unreadable", 0, declared, "no frame could be decoded "
                           "(empty, truncated or corrupt)")

@@ -118,14 +118,14 @@ def test_video_files_keyed_by_identity_and_counts_remembered(fitted, tmp_path, m
 def test_cached_lazy_clips_of_files_decode_nothing(fitted, tmp_path, make_videos, twin,
                                                   monkeypatch):
     """A fresh process (empty in-memory count memo) serving cached clips of a file."""
-    from skvideo_imb.io import _reader
+    from skvideo_imb.io import _disk
     frames = make_videos(1, t=8, size=48, seed=5)[0]
     path = write_video(tmp_path / "v.avi", frames, "MJPG")
     clips = [Clip(path, n_frames=N_FRAMES, seed=k) for k in range(3)]  # lazy
     featurizer = twin(fitted, cache=tmp_path / "cache")
     first = featurizer.transform(clips)
-    _reader._COUNT_CACHE.clear()
-    monkeypatch.setattr(_reader, "_open_capture", lambda p: pytest.fail("decoded " + p))
+    _disk.forget_counts()
+    monkeypatch.setattr(_disk, "_open_capture", lambda p: pytest.fail("decoded " + p))
     np.testing.assert_array_equal(featurizer.transform(clips), first)
     assert featurizer.cache_misses_ == 0
 
@@ -253,7 +253,7 @@ def _count_files(root):
 
 def test_a_damaged_frame_count_is_detected_warned_and_recomputed(fitted, tmp_path,
                                                                  make_videos, twin):
-    from skvideo_imb.io import _reader
+    from skvideo_imb.io import _disk
     frames = make_videos(1, t=8, size=48, seed=6)[0]
     path = write_video(tmp_path / "v.avi", frames, "MJPG")
     featurizer = twin(fitted, cache=tmp_path / "cache")
@@ -263,13 +263,13 @@ def test_a_damaged_frame_count_is_detected_warned_and_recomputed(fitted, tmp_pat
     data = bytearray(count_file.read_bytes())
     data[28] ^= 0x01                          # 8 frames become 9: a plausible count
     count_file.write_bytes(bytes(data))
-    _reader._COUNT_CACHE.clear()               # a fresh process: only the disk knows
+    _disk.forget_counts()               # a fresh process: only the disk knows
     with pytest.warns(RuntimeWarning, match=r"1 corrupt feature-cache entries \(1 of them "
                                             r"frame counts\)"):
         again = featurizer.transform(clips)
     np.testing.assert_array_equal(again, expected)
     assert featurizer.cache_misses_ == 0       # the vectors themselves were fine
-    _reader._COUNT_CACHE.clear()
+    _disk.forget_counts()
     with warnings.catch_warnings():
         warnings.simplefilter("error")          # rewritten: valid again
         featurizer.transform(clips)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from sklearn.utils import _safe_indexing
 
-import skvideo_imb.io._reader as reader
+import skvideo_imb.io._disk as disk
 from skvideo_imb import Clip, to_frames
 from skvideo_imb.io import evenly_spaced_indices, rand_down_indices, read_frames
 from skvideo_imb.sampling import Augmentation
@@ -113,8 +113,8 @@ def test_lazy_clip_resolves_rand_down_from_its_seed(video):
 def test_lazy_clip_of_a_file_decodes_only_when_pixels_are_needed(tmp_path):
     from _videos import gradient_video, write_video
     path = write_video(tmp_path / "v.avi", gradient_video(n_frames=12), "MJPG")
-    with mock.patch.object(reader, "_decode_count", side_effect=AssertionError), \
-            mock.patch.object(reader, "_read_file_frames", side_effect=AssertionError):
+    with mock.patch.object(disk, "decode_to_end", side_effect=AssertionError), \
+            mock.patch.object(disk, "_open_capture", side_effect=AssertionError):
         clip = Clip(path, n_frames=4, seed=5)
         repr(clip)
         pickle.loads(pickle.dumps(clip))

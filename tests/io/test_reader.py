@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from _videos import write_video
-from skvideo_imb.io import count_frames, file_identity, read_frames, video_name
-from skvideo_imb.io import _reader
+from skvideo_imb.io import count_frames, read_frames, video_name
+from skvideo_imb.io import _disk
 
 
 def _brightness(frames):
@@ -34,8 +34,8 @@ def test_read_selected_indices_in_requested_order(avi_path, video_frames):
 
 def test_only_requested_frames_are_converted(avi_path, monkeypatch):
     calls = []
-    real = _reader._bgr_to_rgb
-    monkeypatch.setattr(_reader, "_bgr_to_rgb", lambda f: calls.append(1) or real(f))
+    real = _disk.bgr_to_rgb
+    monkeypatch.setattr(_disk, "bgr_to_rgb", lambda f: calls.append(1) or real(f))
     read_frames(avi_path, [3, 5])
     assert len(calls) == 2
 
@@ -53,17 +53,17 @@ def test_count_comes_from_decoding_not_header(avi_path, monkeypatch):
         def __getattr__(self, name):
             return getattr(self._cap, name)
 
-    monkeypatch.setattr(_reader.cv2, "VideoCapture", LyingCapture)
-    _reader._COUNT_CACHE.clear()
+    monkeypatch.setattr(_disk.cv2, "VideoCapture", LyingCapture)
+    _disk.forget_counts()
     assert count_frames(avi_path) == 12
 
 
 def test_frame_count_is_memoised_per_file_identity(avi_path, monkeypatch):
-    _reader._COUNT_CACHE.clear()
+    _disk.forget_counts()
     count_frames(avi_path)
-    monkeypatch.setattr(_reader, "_decode_count", lambda p: pytest.fail("decoded twice"))
+    monkeypatch.setattr(_disk, "decode_to_end", lambda *a, **k: pytest.fail("decoded twice"))
     assert count_frames(avi_path) == 12
-    assert file_identity(avi_path) in _reader._COUNT_CACHE
+    assert count_frames(avi_path, decode=False) == 12
 
 
 def test_frame_folder_natural_order(tmp_path, video_frames):
@@ -183,15 +183,15 @@ def test_video_name_forms(tmp_path):
 
 
 def test_reading_an_uncounted_file_decodes_it_once(avi_path, monkeypatch):
-    _reader._COUNT_CACHE.clear()
+    _disk.forget_counts()
     opened = []
-    real_open = _reader._open_capture
-    monkeypatch.setattr(_reader, "_open_capture", lambda p: opened.append(p) or real_open(p))
+    real_open = _disk._open_capture
+    monkeypatch.setattr(_disk, "_open_capture", lambda p: opened.append(p) or real_open(p))
     assert read_frames(avi_path, [1, 4]).shape[0] == 2
     assert len(opened) == 1  # no separate counting pass
     with pytest.raises(ValueError, match="gradient.avi', which has 12 frames"):
         read_frames(avi_path, [3, 40])  # runs to the end, learns the count
-    assert _reader._COUNT_CACHE[file_identity(avi_path)] == 12
+    assert count_frames(avi_path, decode=False) == 12
 
 
 @pytest.mark.parametrize("make", [lambda p: p, lambda p: np.zeros((3, 4, 4), np.uint8)])
@@ -233,7 +233,7 @@ def test_an_unreadable_file_is_a_permission_error(avi_path, monkeypatch):
             if os.fspath(path) == avi_path:
                 raise PermissionError(13, "Permission denied", path)
             return real_open(path, *args, **kwargs)
-        monkeypatch.setattr(_reader, "open", denying_open, raising=False)
+        monkeypatch.setattr(_disk, "open", denying_open, raising=False)
     else:
         os.chmod(avi_path, 0)
     for call in (count_frames, read_frames):
@@ -282,22 +282,22 @@ def test_complete_files_do_not_warn(avi_path, mp4_path):
 def test_read_planned_decodes_an_unknown_file_once(tmp_path, video_frames, monkeypatch):
     from skvideo_imb.io import evenly_spaced_indices, read_planned
     path = write_video(tmp_path / "v.avi", video_frames, "MJPG")
-    _reader._COUNT_CACHE.clear()
+    _disk.forget_counts()
     opened = []
-    real_open = _reader._open_capture
-    monkeypatch.setattr(_reader, "_open_capture", lambda p: opened.append(p) or real_open(p))
+    real_open = _disk._open_capture
+    monkeypatch.setattr(_disk, "_open_capture", lambda p: opened.append(p) or real_open(p))
     n, indices, frames = read_planned(path, lambda n: evenly_spaced_indices(n, 4), size=8)
     assert (n, indices.tolist(), frames.shape) == (12, [1, 4, 7, 10], (4, 8, 8, 3))
     assert len(opened) == 1                               # counted and read in one pass
     np.testing.assert_array_equal(frames, read_frames(path, [1, 4, 7, 10], size=8))
-    assert _reader._COUNT_CACHE[file_identity(path)] == 12
+    assert count_frames(path, decode=False) == 12
 
 
 def test_read_planned_replans_when_the_header_lies(tmp_path, video_frames, monkeypatch):
     from skvideo_imb.io import evenly_spaced_indices, read_planned
     path = write_video(tmp_path / "v.avi", video_frames, "MJPG")
-    _reader._COUNT_CACHE.clear()
-    monkeypatch.setattr(_reader, "_declared_count", lambda cap: 30)   # a wrong header
+    _disk.forget_counts()
+    monkeypatch.setattr(_disk, "_declared_count", lambda cap: 30)   # a wrong header
     with pytest.warns(RuntimeWarning, match="declares 30 frames but only 12"):
         n, indices, frames = read_planned(path, lambda n: evenly_spaced_indices(n, 4))
     assert (n, indices.tolist()) == (12, [1, 4, 7, 10])

@@ -15,6 +15,7 @@ from imblearn.pipeline import Pipeline
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
 from sklearn.utils._param_validation import InvalidParameterError
 
+import skvideo_imb.io._disk as disk
 import skvideo_imb.io._reader as reader
 import skvideo_imb.io._clip as clip_module
 import skvideo_imb.io._samples as samples_module
@@ -329,8 +330,8 @@ def test_ten_thousand_paths_are_not_decoded(tmp_path):
             mock.patch.object(reader, "read_frames", side_effect=forbidden), \
             mock.patch.object(clip_module, "count_frames", side_effect=forbidden), \
             mock.patch.object(clip_module, "read_frames", side_effect=forbidden), \
-            mock.patch.object(reader, "_open_capture", side_effect=forbidden), \
-            mock.patch.object(reader, "_frame_files", side_effect=forbidden):
+            mock.patch.object(disk, "_open_capture", side_effect=forbidden), \
+            mock.patch.object(disk, "frame_files", side_effect=forbidden):
         X_res, y_res = SpatioTemporalOverSampler(n_frames=40, random_state=0).fit_resample(
             paths, y)
     assert Counter(y_res.tolist()) == {0: 8000, 1: 9000, 2: 8000}

@@ -4,8 +4,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from .io import Clip, check_video, count_frames, evenly_spaced_indices
-from .io._reader import frame_rate
+from .io import Clip, check_video, count_frames
+from .io._disk import frame_rate
 
 __all__ = ["TimelineWindow", "predict_timeline", "window_clips"]
 
@@ -44,7 +44,8 @@ class TimelineWindow:
 def window_clips(video, window, stride, n_frames):
     """The clips of the windows ``[s, s + window)`` of a video, ``s = 0, stride, ...``.
 
-    Each clip holds ``n_frames`` evenly spaced frames of its window.  A video shorter
+    Each clip holds ``n_frames`` evenly spaced frames of its window, chosen by
+    :meth:`Clip.resolve` (a lazy clip with ``window=(s, s + window)``).  A video shorter
     than one window is one window; the last window ends at the last frame, so that the
     end of the video is covered.
 
@@ -61,6 +62,7 @@ def window_clips(video, window, stride, n_frames):
     Returns
     -------
     clips : list of Clip
+        Resolved (concrete) clips.
     starts : list of int
         The first frame of each window.
     n_total : int
@@ -83,8 +85,9 @@ def window_clips(video, window, stride, n_frames):
     starts = list(range(0, n_total - window + 1, stride))
     if starts[-1] + window < n_total:
         starts.append(n_total - window)
-    offsets = evenly_spaced_indices(window, n_frames)
-    return [Clip(video, start + offsets) for start in starts], starts, n_total
+    clips = [Clip(video, n_frames=n_frames, window=(start, start + window)).resolve(
+        count=lambda _: n_total) for start in starts]
+    return clips, starts, n_total
 
 
 def predict_timeline(model, video, window, stride, n_frames=None):

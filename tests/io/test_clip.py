@@ -143,3 +143,27 @@ def test_to_frames_of_raw_videos(video):
 def test_repr_names_the_video(video):
     assert "array video of shape (15, 12, 16, 3)" in repr(Clip(video, tuple(range(10))))
     assert "seed=3" in repr(Clip(video, n_frames=2, seed=3))
+
+
+def test_a_window_chooses_frames_within_it_as_if_it_were_the_video(video):
+    assert Clip(video, n_frames=3, window=(6, 12)).resolve().indices == (7, 9, 11)
+    assert Clip(video, n_frames=2, window=(10, 40)).resolve().indices == (11, 13)  # 10..14
+    seeded = Clip(video, n_frames=4, seed=3, window=(5, 9)).resolve().indices
+    assert seeded == tuple(5 + rand_down_indices(4, 4, _selection_rng(3)))
+    assert "window=(6, 12)" in repr(Clip(video, n_frames=3, window=(6, 12)))
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(indices=(1, 2), window=(0, 4)), "not both"),
+    (dict(n_frames=2, window=(4, 4)), "0 <= start < stop"),
+    (dict(n_frames=2, window=(-1, 4)), "0 <= start < stop"),
+])
+def test_a_bad_window_is_refused(video, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        Clip(video, **kwargs)
+
+
+def test_a_window_after_the_end_names_the_video(video):
+    with pytest.raises(ValueError, match=r"window \(15, 20\) starts after the last frame .*"
+                                         r"array video of shape \(15, 12, 16, 3\)"):
+        Clip(video, n_frames=2, window=(15, 20)).resolve()

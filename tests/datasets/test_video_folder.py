@@ -76,3 +76,13 @@ def test_class_folder_without_videos(tree):
     (tree / "jump" / "readme.md").write_text("nothing here")
     with pytest.raises(ValueError, match=r"\['jump'\].*hold no videos"):
         load_video_folder(tree)
+
+
+def test_a_broken_link_is_listed_like_check_lists_it(tree):
+    from skvideo_imb.io import find_videos
+    gone = tree / "run" / "gone.avi"
+    os.symlink(tree / "run" / "missing.avi", gone)
+    assert str(gone) in load_video_folder(tree).videos
+    assert str(gone) in find_videos([tree / "run"])
+    with pytest.raises(FileNotFoundError, match="gone.avi"):
+        count_frames(gone)

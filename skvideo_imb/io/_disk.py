@@ -116,8 +116,13 @@ def check_path(path):
 
 # ---------------------------------------------------------------- frame folders
 
+def _hidden(name):
+    """Hidden entries (names starting with ".") are neither videos nor frames."""
+    return name.startswith(".")
+
+
 def _has_extension(name, extensions):
-    return not name.startswith(".") and os.path.splitext(name)[1].lower() in extensions
+    return not _hidden(name) and os.path.splitext(name)[1].lower() in extensions
 
 
 def _frame_images(folder):
@@ -248,7 +253,7 @@ def list_folder(folder):
     """
     video_files, frame_folders, subfolders = [], [], []
     with os.scandir(folder) as entries:
-        entries = sorted((e for e in entries if not e.name.startswith(".")),
+        entries = sorted((e for e in entries if not _hidden(e.name)),
                          key=lambda e: e.name)
     for entry in entries:
         if not _is_dir(entry):

@@ -3,13 +3,13 @@
 A *video* is one of
 
 * a path (``str`` or :class:`os.PathLike`) to a video file that OpenCV/FFmpeg decodes;
-* a path to a folder of frame images (what a frame folder is: :mod:`._disk`);
+* a path to a folder of frame images (what a frame folder is: ``_disk``);
 * a uint8 array of shape ``(T, H, W, 3)`` (RGB) or ``(T, H, W)`` (grey).
 
 Everything returned is RGB uint8 ``(k, H, W, 3)``.  Files are decoded by
 :func:`~skvideo_imb.io.decode_to_end`, which keeps only the requested frames, so memory
 is bounded by the number of frames asked for, not by the video's length.  Frame counts
-come from :func:`~skvideo_imb.io._disk.frame_count` (decoding, memoised per file
+come from ``_disk.frame_count`` (memo, optional on-disk store, then decoding; per file
 identity).
 """
 

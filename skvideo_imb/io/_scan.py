@@ -1,6 +1,6 @@
 """Checking a collection of videos before training: what is unreadable, cut short or odd.
 
-Which paths are videos and how they decode is :mod:`._disk`'s; this module only judges
+Which paths are videos and how they decode is ``_disk``'s; this module only judges
 what decoding every frame found.
 """
 

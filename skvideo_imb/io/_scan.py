@@ -1,14 +1,13 @@
 """Checking a collection of videos before training: what is unreadable, cut short or odd."""
 
 import os
-import sys
 import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import cv2
-from tqdm.auto import tqdm
 
+from .._progress import track
 from ._reader import (VIDEO_EXTENSIONS, _bgr_to_rgb, _check_path,
                       _declared_count, _frame_files, _is_frame_image,
                       _open_capture)
@@ -177,7 +176,7 @@ def scan_videos(paths, *, min_frames=2, progress=True):
     min_frames : int, default=2
         Fewer decodable frames than this is ``suspicious``.
     progress : bool, default=True
-        Show a progress bar on standard error.
+        Show progress on standard error (a bar on a terminal, plain lines otherwise).
 
     Returns
     -------
@@ -197,7 +196,6 @@ def scan_videos(paths, *, min_frames=2, progress=True):
     checks = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # the statuses say it
-        for path in tqdm(videos, unit="video", desc="checking", file=sys.stderr,
-                         disable=not progress):
+        for path in track(videos, "checking", unit="video", verbose=progress):
             checks.append(check_one(path, min_frames))
     return checks

@@ -31,6 +31,8 @@ from tqdm import tqdm
 
 __all__ = ["command_log", "progress", "quiet", "track", "write_line"]
 
+# Process-wide, not per thread or context: the featurizer reports from whichever thread
+# calls transform (joblib's threading backend included), and all of them obey --quiet.
 _QUIET = [False]
 
 

@@ -55,13 +55,17 @@ def test_fit_quiet_prints_nothing_and_writes_the_model(fitted):
 
 
 def test_predict_quiet_silences_a_verbose_models_progress_not_its_table(fitted, videos,
-                                                                       tmp_path, capsys):
-    from skvideo_imb import load_model, save_model
+                                                                       tmp_path, capsys,
+                                                                       monkeypatch):
+    from skvideo_imb import load_model
 
-    model = load_model(fitted[1])
-    model.named_steps["frozenestimator"].estimator.verbose = 1  # it reports progress
-    save_model(model, tmp_path / "verbose.skops")
-    argv = ["predict", str(tmp_path / "verbose.skops"), str(videos / "darken"),
+    def load_verbose(path, **kwargs):                   # a model that reports progress
+        model = load_model(path, **kwargs)
+        model.named_steps["frozenestimator"].estimator.verbose = 1
+        return model
+
+    monkeypatch.setattr("skvideo_imb._persistence.load_model", load_verbose)
+    argv = ["predict", str(fitted[1]), str(videos / "darken"),
             "--csv", str(tmp_path / "rows.csv")]
     assert main(argv) == 0
     assert "InceptionFeaturizer: 8/8 frames (100%)" in capsys.readouterr().err

@@ -99,7 +99,7 @@ TRUSTED_NODES = frozenset({
     ("FunctionNode", "skorch.utils._indexing_dict"),
     ("FunctionNode", "skorch.utils._indexing_other"),
     ("FunctionNode", "skorch.utils.to_numpy"),
-    ("TypeNode", "builtins.print"),
+    ("TypeNode", "builtins.print"), ("FunctionNode", "skvideo_imb._progress._say"),
     # torch: classes named as parameters (built by the classifier, never from the file)
     ("TypeNode", "torch.nn.modules.loss.CrossEntropyLoss"),
     ("TypeNode", "torch.optim.adam.Adam"),

@@ -5,7 +5,6 @@ to check that each configuration loads in a fresh process and predicts the same
 probabilities (tests/test_persistence.py).
 """
 
-import functools
 import time
 
 import numpy as np
@@ -31,6 +30,7 @@ def configurations(cache):
 
     from skvideo_imb import (InceptionFeaturizer, ResBiLSTMClassifier,
                              SpatioTemporalOverSampler, make_video_pipeline)
+    from skvideo_imb._progress import command_log
     from skvideo_imb.models import EpochProgress
 
     small = dict(backbone="mobilenet_v3_small", weights=None, image_size=32, batch_size=8,
@@ -70,7 +70,7 @@ def configurations(cache):
         "RandomOverSampler": video(sampler=RandomOverSampler(random_state=0)),
         "no oversampler": video(sampler=None),
         "command line callbacks": video(classifier={"callbacks": [
-            ("progress", EpochProgress(functools.partial(print, flush=True)))]}),
+            ("progress", EpochProgress(command_log()))]}),
         "classifier alone": ResBiLSTMClassifier(N_FRAMES, **net),
     }
     configs["FrozenEstimator, imblearn make_pipeline"] = frozen(

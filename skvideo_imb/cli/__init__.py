@@ -3,12 +3,15 @@
 One module per command (``make-data``, ``fit``, ``predict``, ``inspect``, ``check``,
 ``reproduce``); each adds its sub-parser and runs it.  Expected failures (a bad path, no
 internet for ``DEFAULT`` weights, a damaged file) print one line and exit with a
-non-zero status; ``--debug`` shows the traceback instead.
+non-zero status; ``--debug`` shows the traceback instead.  Every command takes
+``--quiet`` (``-q``): no progress and no chatter, only its results and errors (see
+:mod:`skvideo_imb._progress` for the progress policy).
 """
 
 import argparse
 import sys
 
+from .._progress import quiet
 from . import _check, _fit, _inspect, _make_data, _predict, _reproduce
 
 __all__ = ["main"]
@@ -25,6 +28,10 @@ def _parser():
     sub = parser.add_subparsers(dest="command", required=True)
     for command in _COMMANDS:
         command.add_parser(sub)
+    for command in sub.choices.values():  # one definition of --quiet for every command
+        command.add_argument("-q", "--quiet", action="store_true",
+                             help="no progress bars or lines and no chatter: only the "
+                             "results (tables, reports, files) and errors")
     return parser
 
 
@@ -49,7 +56,8 @@ def main(argv=None):
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        return args.run(args, parser, argv)
+        with quiet(args.quiet):
+            return args.run(args, parser, argv)
     except (OSError, ValueError, RuntimeError) as exc:  # expected failures: one line
         if args.debug:
             raise

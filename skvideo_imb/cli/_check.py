@@ -17,7 +17,6 @@ def add_parser(sub):
                         help="fewer decodable frames than N is suspicious (default 2)")
     parser.add_argument("--json", action="store_true",
                         help="print one JSON document (every video and its status)")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(run=run)
 
 

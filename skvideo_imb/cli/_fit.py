@@ -1,7 +1,6 @@
 """``skvideo-imb fit DATA --out MODEL``: train the paper's pipeline on your own videos."""
 
 import ast
-import functools
 import json
 import sys
 import time
@@ -166,8 +165,9 @@ def run(args, parser, argv=None):
     from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
     from .._persistence import card_path, save_model
+    from .._progress import command_log
 
-    log = functools.partial(print, flush=True)
+    log = command_log(args.quiet)
     start = time.perf_counter()
     X, y = _load(args.data)
     X_fit, y_fit, X_valid, y_valid = _split(X, y, args.validation_fraction, args.seed,

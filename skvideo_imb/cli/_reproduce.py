@@ -1,6 +1,5 @@
 """``skvideo-imb reproduce``: the paper's experiment grid and its report."""
 
-import functools
 import os
 import sys
 import time
@@ -116,6 +115,7 @@ def add_parser(sub):
 
 
 def run(args, parser, argv=None):
+    from .._progress import command_log
     from ..experiments import load_experiment_data, run_reproduction, write_report
 
     if args.seeds < 1:
@@ -125,8 +125,9 @@ def run(args, parser, argv=None):
     cache = args.cache or str(out / "feature_cache")
     weights = _weights(args.weights, args.data)
     seeds = list(range(args.seed, args.seed + args.seeds))
-    print(f"skvideo-imb reproduce: data={args.data} profile={args.profile} "
-          f"weights={weights} seeds={seeds} out={out}", flush=True)
+    log = command_log(args.quiet)
+    log(f"skvideo-imb reproduce: data={args.data} profile={args.profile} "
+        f"weights={weights} seeds={seeds} out={out}")
     start = time.perf_counter()
     try:
         first = load_experiment_data(args.data, random_state=seeds[0])
@@ -134,9 +135,8 @@ def run(args, parser, argv=None):
         parser.error(f"--data {args.data}: {exc}")
     counts = {str(c): int(n)
               for c, n in zip(*np.unique(first["y_train"], return_counts=True))}
-    print(f"seed {seeds[0]}: train {len(first['X_train'])} videos {counts}; "
-          f"test {len(first['X_test'])}", flush=True)
-    log = functools.partial(print, flush=True)
+    log(f"seed {seeds[0]}: train {len(first['X_train'])} videos {counts}; "
+        f"test {len(first['X_test'])}")
     with scheduler(args.scheduler, log) as n_jobs:
         results = run_reproduction(args.data, seeds=seeds, profile=args.profile,
                                    weights=weights, cache=cache,

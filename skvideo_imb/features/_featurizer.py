@@ -1,7 +1,6 @@
 """InceptionFeaturizer: videos and clips → per-frame CNN features, batched and cached."""
 
 import os
-import sys
 import threading
 import warnings
 from numbers import Integral
@@ -13,9 +12,9 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
-from tqdm.auto import tqdm
 
 from .. import _runtime
+from .._progress import progress, write_line
 from ..io import check_videos
 from . import _backbones as bb
 from ._cache import FeatureCache, check_cache_folder
@@ -152,7 +151,9 @@ class InceptionFeaturizer(TransformerMixin, BaseEstimator):
         weights source, the seed and, for random weights, the recalibrated BatchNorm
         statistics); the rebuilt network is checked against the fitted one.
     verbose : int, default=0
-        Show a tqdm progress bar over frames and a line of cache statistics.
+        ``1``: progress over the frames on standard error (a bar on a terminal, plain
+        lines in a log file) and a line of cache statistics; ``0``: silent.  The same
+        meaning in every estimator (:ref:`progress`).
     random_state : int, RandomState instance or None, default=None
         Seeds the random initialisation (``weights=None``) and the choice of
         calibration frames.
@@ -472,11 +473,11 @@ class InceptionFeaturizer(TransformerMixin, BaseEstimator):
         cache = self._feature_cache()
         dataset = SampleFrames(samples, self.n_frames, self.image_size, self._network_key(),
                                cache=cache)
-        with tqdm(total=out.shape[0] * out.shape[1], unit="frame", file=sys.stderr,
-                  disable=not self.verbose, desc=type(self).__name__) as progress:
+        with progress(out.shape[0] * out.shape[1], type(self).__name__, unit="frame",
+                      verbose=self.verbose) as frames:
             scheduler = FrameScheduler(
                 out, self._forward, self.batch_size, cache=cache,
-                progress=progress.update, reload=dataset.__getitem__)
+                progress=frames.update, reload=dataset.__getitem__)
             try:
                 for item in iterate(dataset, self.num_workers):
                     scheduler.add(item)
@@ -507,9 +508,8 @@ class InceptionFeaturizer(TransformerMixin, BaseEstimator):
             warnings.warn(f"the feature cache {os.fspath(self.cache)!r} could not be written "
                           f"({errors[0]}); this transform's features are correct but were "
                           "not all cached.", RuntimeWarning, stacklevel=3)
-        if self.verbose:
-            print(f"{type(self).__name__}: {n_samples} samples, {self.cache_misses_} "
-                  f"frames computed, {self.cache_hits_} read from cache.", file=sys.stderr)
+        write_line(f"{type(self).__name__}: {n_samples} samples, {self.cache_misses_} "
+                   f"frames computed, {self.cache_hits_} read from cache.", self.verbose)
 
     def _forward(self, frames):
         """Features of uint8 frames ``(b, 3, S, S)``: one call of the engine."""

@@ -5,12 +5,10 @@ what decoding every frame found.
 """
 
 import os
-import sys
 import warnings
 from dataclasses import asdict, dataclass
 
-from tqdm.auto import tqdm
-
+from .._progress import track
 from ._disk import check_path, decode_to_end, find_videos
 
 __all__ = ["VideoCheck", "scan_videos"]
@@ -88,7 +86,7 @@ def scan_videos(paths, *, min_frames=2, progress=True):
     min_frames : int, default=2
         Fewer decodable frames than this is ``suspicious``.
     progress : bool, default=True
-        Show a progress bar on standard error.
+        Show progress on standard error (a bar on a terminal, plain lines otherwise).
 
     Returns
     -------
@@ -108,7 +106,6 @@ def scan_videos(paths, *, min_frames=2, progress=True):
     checks = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # the statuses say it
-        for path in tqdm(videos, unit="video", desc="checking", file=sys.stderr,
-                         disable=not progress):
+        for path in track(videos, "checking", unit="video", verbose=progress):
             checks.append(check_one(path, min_frames))
     return checks

@@ -2,16 +2,22 @@
 
 from skorch.callbacks import Callback
 
+from .._progress import write_line
+
 __all__ = ["EpochProgress"]
 
 
 class EpochProgress(Callback):
     """One short progress line every ``every`` epochs (skorch's own table is long).
 
+    Part of the package's progress policy (:ref:`progress`): use it with ``verbose=0``
+    (no skorch table) for a line every few epochs instead of one per epoch.
+
     Parameters
     ----------
-    log : callable, default=print
-        Receives each line.
+    log : callable or None, default=None
+        Receives each line; ``None`` writes it to standard error, silenced under the
+        commands' ``--quiet``.
     every : int, default=10
         Epochs between two lines; the last epoch always gets one.
 
@@ -27,7 +33,7 @@ class EpochProgress(Callback):
     ['2/3', '3/3']
     """
 
-    def __init__(self, log=print, every=10):
+    def __init__(self, log=None, every=10):
         self.log = log
         self.every = every
 
@@ -36,5 +42,6 @@ class EpochProgress(Callback):
         if epoch["epoch"] % self.every == 0 or epoch["epoch"] == net.max_epochs:
             extra = "".join(f" {k}={epoch[k]:.3f}" for k in ("valid_loss", "valid_acc")
                             if k in epoch)
-            self.log(f"    epoch {epoch['epoch']}/{net.max_epochs} "
-                     f"train_loss={epoch['train_loss']:.3f}{extra} ({epoch['dur']:.2f}s)")
+            line = (f"    epoch {epoch['epoch']}/{net.max_epochs} "
+                    f"train_loss={epoch['train_loss']:.3f}{extra} ({epoch['dur']:.2f}s)")
+            (self.log or write_line)(line)

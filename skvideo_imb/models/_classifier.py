@@ -199,7 +199,9 @@ class ResBiLSTMClassifier(NeuralNetClassifier):
         without CUDA is an error at ``fit``; a classifier fitted on a GPU and loaded on
         a machine without one runs on the CPU, with a warning.
     verbose : int, default=0
-        skorch's per-epoch log (``1`` prints it).
+        ``1``: skorch's per-epoch table (one line per epoch, on standard output) is the
+        progress of training; ``0``: silent (:ref:`progress`).  For one line every few
+        epochs instead, keep ``0`` and pass ``callbacks=[EpochProgress()]``.
     classes : array-like or None, default=None
         All labels, when ``y`` at ``fit`` may not show all of them.
     **kwargs

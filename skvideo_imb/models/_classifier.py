@@ -1,34 +1,27 @@
 """ResBiLSTMClassifier: the paper's temporal model as a skorch / scikit-learn classifier."""
 
-from collections.abc import Mapping
 from numbers import Integral, Real
 
 import numpy as np
 import torch
 from skorch import NeuralNetClassifier
 from skorch.callbacks import EarlyStopping, EpochScoring
-from skorch.dataset import ValidSplit, unpack_data
-from skorch.utils import TeeGenerator, is_dataset, to_numpy, to_tensor
+from skorch.utils import to_numpy
 from sklearn.metrics import accuracy_score
-from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import (
     Interval,
     StrOptions,
     validate_parameter_constraints,
 )
-from sklearn.utils.class_weight import compute_class_weight
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_array,
-    check_consistent_length,
-    column_or_1d,
-    validate_data,
-)
+from sklearn.utils.validation import _check_sample_weight
 
 from .. import _runtime
+from ._inputs import encode_labels, validate_sequences
 from ._module import ResBiLSTM
+from ._net_state import NetState
+from ._precision import MixedPrecision
+from ._skorch_hooks import SkorchHooks
 
 __all__ = ["PAPER_PARAMS", "ResBiLSTMClassifier"]
 
@@ -56,52 +49,7 @@ def _valid_accuracy(net, X, y):
     return accuracy_score(y, net.predict_proba(X).argmax(axis=1))
 
 
-def _to_numpy(value):
-    """A state dict with every tensor as a numpy array (recursively)."""
-    if isinstance(value, torch.Tensor):
-        return value.detach().cpu().numpy()
-    if isinstance(value, dict):
-        return {k: _to_numpy(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value)(_to_numpy(v) for v in value)
-    return value
-
-
-def _to_torch(value, device):
-    """The inverse of :func:`_to_numpy`, tensors on ``device``."""
-    if isinstance(value, np.ndarray):
-        return torch.from_numpy(np.array(value)).to(device)
-    if isinstance(value, dict):
-        return {k: _to_torch(v, device) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value)(_to_torch(v, device) for v in value)
-    return value
-
-
-class _SkorchView:
-    """The net as skorch's own methods must see it: ``device`` reads as ``device_``.
-
-    skorch 1.4 moves modules and maps loaded tensors to ``self.device``, which for
-    ``device="auto"`` names no torch device.  The few skorch methods that do so run on
-    this view of the net instead of on the net: every attribute is read from and
-    written to the net itself, except that ``device`` reads as the resolved
-    ``device_`` and skorch's writes to it are dropped, so the parameter keeps the value
-    the user gave.
-    """
-
-    def __init__(self, net):
-        object.__setattr__(self, "_net", net)
-
-    def __getattr__(self, name):
-        net = object.__getattribute__(self, "_net")
-        return str(net.device_) if name == "device" else getattr(net, name)
-
-    def __setattr__(self, name, value):
-        if name != "device":
-            setattr(object.__getattribute__(self, "_net"), name, value)
-
-
-class ResBiLSTMClassifier(NeuralNetClassifier):
+class ResBiLSTMClassifier(NetState, MixedPrecision, SkorchHooks, NeuralNetClassifier):
     """Residual bidirectional LSTM classifier of frame-feature sequences (skorch net).
 
     The temporal model of Pouyanfar, Chen and Shyu (2018) (see
@@ -460,8 +408,8 @@ class ResBiLSTMClassifier(NeuralNetClassifier):
     def _fit(self, X, y, sample_weight, reset, method, fit_params, classes=None):
         if reset:
             self._validate_own_params()
-        X = self._validate_X(X, reset=reset)
-        y = self._encode_y(X, y, reset=reset, classes=classes)
+        X = validate_sequences(self, X, reset=reset)
+        y = encode_labels(self, X, y, reset=reset, classes=classes)
         data = {"X": X}
         if sample_weight is not None:
             data["sample_weight"] = _check_sample_weight(
@@ -482,62 +430,6 @@ class ResBiLSTMClassifier(NeuralNetClassifier):
         validate_parameter_constraints(
             self._parameter_constraints, params, caller_name=type(self).__name__)
 
-    def _validate_X(self, X, *, reset):
-        """Check X, cast it to float32 and return it as (n_samples, n_frames, n_features)."""
-        if not hasattr(X, "ndim") and not hasattr(X, "shape"):
-            X = np.asarray(X)
-        if getattr(X, "ndim", None) == 3:
-            X = check_array(X, allow_nd=True, dtype=np.float32)
-            n_samples, n_frames, n_features = X.shape
-            validate_data(self, X.reshape(n_samples, -1), reset=reset,
-                          skip_check_array=True)
-        else:
-            X = validate_data(self, X, reset=reset, dtype=np.float32)
-            n_frames = self.n_frames
-            if n_frames is None and not reset:
-                n_frames = getattr(self, "n_frames_", None)
-            if n_frames is None:
-                raise ValueError(
-                    f"{type(self).__name__} got 2-D input of shape {X.shape}: set n_frames "
-                    "to fold it into (n_samples, n_frames, n_frame_features), or pass 3-D "
-                    "input.")
-            if X.shape[1] % n_frames:
-                raise ValueError(
-                    f"X has {X.shape[1]} columns, which is not a multiple of "
-                    f"n_frames={n_frames}; 2-D input must be frame-major "
-                    "(n_samples, n_frames * n_frame_features).")
-            n_samples, n_features = X.shape[0], X.shape[1] // n_frames
-            X = X.reshape(n_samples, n_frames, n_features)
-        if reset:
-            self.n_frames_, self.n_frame_features_ = n_frames, n_features
-        elif n_features != getattr(self, "n_frame_features_", n_features):
-            raise ValueError(
-                f"X has {n_features} features per frame, but {type(self).__name__} was "
-                f"fitted with {self.n_frame_features_}.")
-        return X
-
-    def _encode_y(self, X, y, *, reset, classes=None):
-        if y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target y is None.")
-        check_classification_targets(y)
-        y = column_or_1d(y, warn=True)
-        check_consistent_length(X, y)
-        if reset or not hasattr(self, "label_encoder_"):  # e.g. initialize + warm start
-            labels = self.classes if classes is None else classes
-            if labels is not None and not len(labels):
-                raise ValueError("classes must list at least one label, got an empty list.")
-            self.label_encoder_ = LabelEncoder().fit(y if labels is None else labels)
-            if len(self.label_encoder_.classes_) < 2:
-                raise ValueError(
-                    f"{type(self).__name__} needs samples of at least 2 classes, but the "
-                    f"data contains only one class: {self.label_encoder_.classes_[0].item()!r}. "
-                    "Pass classes=[...] to declare the others.")
-        if reset:
-            self.class_weight_ = None if self.class_weight is None else compute_class_weight(
-                self.class_weight, classes=self.classes_, y=y)
-        return self.label_encoder_.transform(y).astype(np.int64)
-
     # ------------------------------------------------------------------ skorch hooks
     def initialize(self):
         """Initialise callbacks, module, criterion and optimiser; returns self.
@@ -551,20 +443,9 @@ class ResBiLSTMClassifier(NeuralNetClassifier):
         """
         self._validate_own_params()
         self.device_ = _runtime.resolve_device(self.device)
-        self.precision_ = _runtime.resolve_precision(self.precision, self.device_,
-                                                     bf16_on_cpu=False)
-        self.grad_scaler_ = torch.amp.GradScaler(self.device_.type,
-                                                 enabled=self._grad_scaler_enabled())
-        return super().initialize()
-
-    def _initialize_module(self, reason=None):
-        # skorch places the module on self.device: let it see the resolved device
-        NeuralNetClassifier._initialize_module(_SkorchView(self), reason=reason)
-        return self
-
-    def _initialize_criterion(self, reason=None):
-        NeuralNetClassifier._initialize_criterion(_SkorchView(self), reason=reason)
-        return self
+        self._initialize_precision()
+        with self._resolved_device():  # skorch places the components on `device`
+            return super().initialize()
 
     @property
     def _default_callbacks(self):
@@ -578,319 +459,3 @@ class ResBiLSTMClassifier(NeuralNetClassifier):
             callbacks.append(("early_stopping", EarlyStopping(
                 monitor="valid_loss", patience=self.patience, load_best=True)))
         return callbacks
-
-    def initialize_module(self):
-        """Build the module from the architecture parameters and the fitted data shape.
-
-        Returns
-        -------
-        self : ResBiLSTMClassifier
-        """
-        kwargs = self._module_kwargs()
-        missing = [name for name in ("input_size", "n_classes") if kwargs[name] is None]
-        if missing:
-            raise ValueError(
-                f"{type(self).__name__} infers the module's {' and '.join(missing)} from "
-                "the data in fit; to initialise without fitting, pass "
-                + " and ".join(f"module__{name}" for name in missing) + ".")
-        self.module_ = self.initialized_instance(self.module, kwargs)
-        return self
-
-    def _module_kwargs(self):
-        kwargs = {
-            "input_size": getattr(self, "n_frame_features_", None),
-            "n_classes": len(self.classes_) if hasattr(self, "classes_") else None,
-            "hidden_size": self.hidden_size,
-            "num_layers": self.num_layers,
-            "bidirectional": self.bidirectional,
-            "residual": self.residual,
-            "fc_size": self.fc_size,
-            "dropout": self.dropout,
-            "lstm_dropout": self.lstm_dropout,
-            "readout": self.readout,
-        }
-        kwargs.update(self.get_params_for("module"))
-        return kwargs
-
-    def initialize_criterion(self):
-        """Build the loss, with ``class_weight_`` as its class weights.
-
-        Returns
-        -------
-        self : ResBiLSTMClassifier
-        """
-        kwargs = self.get_params_for("criterion")
-        if getattr(self, "class_weight_", None) is not None and "weight" not in kwargs:
-            kwargs["weight"] = torch.as_tensor(self.class_weight_, dtype=torch.float32)
-        self.criterion_ = self.initialized_instance(self.criterion, kwargs)
-        return self
-
-    def get_params_for_optimizer(self, prefix, named_parameters):
-        """skorch's optimiser arguments plus ``weight_decay`` unless set explicitly.
-
-        Parameters
-        ----------
-        prefix : str
-            Optimiser name, ``"optimizer"``.
-        named_parameters : iterable of (str, torch.nn.Parameter)
-            The parameters to optimise.
-
-        Returns
-        -------
-        args : tuple
-            Positional arguments of the optimiser.
-        kwargs : dict
-            Keyword arguments of the optimiser.
-        """
-        args, kwargs = super().get_params_for_optimizer(prefix, named_parameters)
-        if prefix == "optimizer" and self.weight_decay is not None:
-            kwargs.setdefault("weight_decay", self.weight_decay)
-        return args, kwargs
-
-    def get_dataset(self, X, y=None):
-        """Validate and fold raw input before wrapping it in skorch's dataset.
-
-        Parameters
-        ----------
-        X : array-like, dict or torch Dataset
-            Raw input (validated), or data already prepared by ``fit`` (passed through).
-        y : array-like or None
-            Encoded targets.
-
-        Returns
-        -------
-        dataset : torch.utils.data.Dataset
-        """
-        if not is_dataset(X) and not isinstance(X, Mapping):
-            X = {"X": self._validate_X(X, reset=False)}
-        return super().get_dataset(X, y)
-
-    def get_split_datasets(self, X, y=None, **fit_params):
-        """skorch's split, or a stratified hold-out for ``early_stopping``.
-
-        Parameters
-        ----------
-        X : dict
-            Prepared training data.
-        y : ndarray
-            Encoded targets.
-        **fit_params : dict
-            Passed to the split.
-
-        Returns
-        -------
-        dataset_train, dataset_valid : torch Dataset, torch Dataset or None
-        """
-        if self.train_split is None and self.early_stopping:
-            split = ValidSplit(self.validation_fraction, stratified=True,
-                               random_state=self.seed_)
-            return split(self.get_dataset(X, y), y, **fit_params)
-        return super().get_split_datasets(X, y, **fit_params)
-
-    def get_iterator(self, dataset, training=False):
-        """skorch's data loader, shuffling training batches unless told otherwise.
-
-        Parameters
-        ----------
-        dataset : torch Dataset
-        training : bool, default=False
-
-        Returns
-        -------
-        iterator : torch.utils.data.DataLoader
-        """
-        prefix = "iterator_train" if training else "iterator_valid"
-        kwargs = self.get_params_for(prefix)
-        if training:
-            kwargs.setdefault("shuffle", True)
-        kwargs.setdefault("batch_size", self.batch_size)
-        if kwargs["batch_size"] == -1:
-            kwargs["batch_size"] = len(dataset)
-        return getattr(self, prefix)(dataset, **kwargs)
-
-    def infer(self, x, **fit_params):
-        """Forward one batch under the precision's autocast; returns float32 logits.
-
-        Parameters
-        ----------
-        x : dict or array-like
-            ``{"X": batch, ...}`` as prepared by ``fit``, or a batch of sequences.
-        **fit_params : dict
-            Passed to the module's forward.
-
-        Returns
-        -------
-        logits : torch.Tensor of shape (batch_size, n_classes)
-        """
-        if isinstance(x, Mapping):
-            x = x["X"]
-        x = to_tensor(x, device=self.device_)
-        with _runtime.autocast(self.device_, self.precision_):
-            logits = self.module_(x, **fit_params)
-        return logits.float()
-
-    def get_loss(self, y_pred, y_true, X=None, training=False):
-        """Cross-entropy, weighted by class and, when given, by sample.
-
-        Parameters
-        ----------
-        y_pred : torch.Tensor of shape (batch_size, n_classes)
-            Logits.
-        y_true : torch.Tensor of shape (batch_size,)
-            Encoded targets.
-        X : dict or None
-            The batch; its ``"sample_weight"`` entry, if any, weights the samples.
-        training : bool, default=False
-
-        Returns
-        -------
-        loss : torch.Tensor
-            Scalar loss.
-        """
-        weights = X.get("sample_weight") if isinstance(X, Mapping) else None
-        y_true = to_tensor(y_true, device=self.device_)
-        if isinstance(self.criterion_, torch.nn.NLLLoss):  # as skorch's classifier does
-            y_pred = torch.log(y_pred + torch.finfo(y_pred.dtype).eps)
-        if weights is None:
-            return self.criterion_(y_pred, y_true)
-        weights = to_tensor(weights, device=self.device_).to(y_pred.dtype)
-        criterion = self.criterion_
-        reduction, criterion.reduction = criterion.reduction, "none"
-        try:
-            losses = criterion(y_pred, y_true)
-        finally:
-            criterion.reduction = reduction
-        class_weight = getattr(criterion, "weight", None)
-        norm = weights if class_weight is None else weights * class_weight[y_true]
-        return (weights * losses).sum() / norm.sum().clamp_min(torch.finfo(norm.dtype).eps)
-
-    def train_step(self, batch, **fit_params):
-        """One optimiser step; with fp16 the loss is scaled (``torch.amp.GradScaler``).
-
-        Parameters
-        ----------
-        batch : tuple
-            ``(X, y)`` batch from the data loader.
-        **fit_params : dict
-            Passed to the module's forward.
-
-        Returns
-        -------
-        step : dict
-            ``{"loss": loss, "y_pred": y_pred}``.
-        """
-        scaler = self.grad_scaler_
-        if not scaler.is_enabled():
-            return super().train_step(batch, **fit_params)
-        self._zero_grad_optimizer()
-        self._set_training(True)
-        Xi, yi = unpack_data(batch)
-        y_pred = self.infer(Xi, **fit_params)
-        loss = self.get_loss(y_pred, yi, X=Xi, training=True)
-        scaler.scale(loss).backward()
-        optimizers = [getattr(self, name + "_") for name in self._optimizers]
-        for optimizer in optimizers:
-            scaler.unscale_(optimizer)
-        self.notify("on_grad_computed", batch=batch, training=True,
-                    named_parameters=TeeGenerator(self.get_all_learnable_params()))
-        for optimizer in optimizers:
-            scaler.step(optimizer)
-        scaler.update()
-        return {"loss": loss, "y_pred": y_pred}
-
-    def load_params(self, *args, **kwargs):
-        """Load parameters saved with :meth:`save_params` (see skorch).
-
-        Parameters
-        ----------
-        *args, **kwargs
-            As :meth:`skorch.NeuralNet.load_params`.
-        """
-        # skorch maps the loaded tensors to self.device: let it see the resolved device
-        return NeuralNetClassifier.load_params(_SkorchView(self), *args, **kwargs)
-
-    def __getstate__(self):
-        """The state with every torch component as a state dict of numpy arrays.
-
-        skorch pickles its modules, criterion and optimizer whole (a pickle inside the
-        pickle); here they are stored as their state dicts (tensors as numpy arrays) and
-        rebuilt from the estimator's parameters when unpickled.  The state then holds
-        nothing but plain data, scikit-learn, skorch and numpy objects, so the model can
-        also be saved in skops' format and loaded with an allow-list of types
-        (:func:`skvideo_imb.load_model`).
-        """
-        state = self.__dict__.copy()
-        components = {}
-        for name in self.cuda_dependent_attributes_:
-            if isinstance(state.get(name), (torch.nn.Module, torch.optim.Optimizer)):
-                components[name] = _to_numpy(state.pop(name).state_dict())
-        state["_component_states"] = components
-        return state
-
-    def __setstate__(self, state):
-        state = dict(state)
-        if "_component_states" not in state or "__cuda_dependent_attributes__" in state:
-            # skorch's own format pickles the modules inside the state: never unpickled
-            raise ValueError(
-                f"this {type(self).__name__} state holds pickled torch components "
-                "(skorch's own format, or an older skvideo_imb release) instead of "
-                "their state dicts; it is not loaded.  Refit, or load it with the "
-                "release that saved it and save it again.")
-        requested = state["device"]
-        components = state.pop("_component_states")
-        if not isinstance(components, dict):
-            raise ValueError(f"this {type(self).__name__} state is damaged: "
-                             "_component_states is not a dict.")
-        moved = self._relocate(state)
-        initialized = state.get("initialized_", False)
-        self.__dict__.update(state)
-        self.__dict__["device"] = requested  # the parameter as the user set it
-        if components:
-            self._check_module_shapes(components.get("module_"))
-            # rebuild the components from the parameters, on device_, then load them
-            verbose, self.verbose, self.initialized_ = self.verbose, 0, False
-            try:
-                self._initialize_module()
-                self._initialize_criterion()
-                self._initialize_optimizer()
-            finally:
-                self.verbose, self.initialized_ = verbose, initialized
-            for name, values in components.items():
-                getattr(self, name).load_state_dict(_to_torch(values, self.device_))
-        if moved:
-            self.grad_scaler_ = torch.amp.GradScaler(self.device_.type,
-                                                     enabled=self._grad_scaler_enabled())
-
-    def _check_module_shapes(self, saved):
-        """Refuse a saved module whose parameters the architecture would not have.
-
-        The architecture is built on PyTorch's ``meta`` device (no memory), so
-        parameters that ask for a huge network fail here, before anything is allocated.
-        """
-        if not isinstance(saved, dict):
-            raise ValueError(f"this {type(self).__name__} state is damaged: the module's "
-                             "state dict is missing.")
-        with torch.device("meta"):
-            expected = self.initialized_instance(self.module, self._module_kwargs())
-        shapes = {k: tuple(v.shape) for k, v in expected.state_dict().items()}
-        found = {k: tuple(getattr(v, "shape", ())) for k, v in saved.items()}
-        if shapes != found:
-            differ = sorted(set(shapes.items()) ^ set(found.items()))[:3]
-            raise ValueError(f"this {type(self).__name__} state is damaged: its module's "
-                             "saved parameters do not match its architecture "
-                             f"parameters (first differences: {differ}).")
-
-    def _relocate(self, state):
-        """Where a fitted state runs here (``device_``); whether it moved."""
-        if "device_" not in state:  # nothing was placed on a device yet
-            return False
-        device, state["precision_"] = _runtime.relocate(
-            state["device_"], state["precision_"], state["precision"],
-            bf16_on_cpu=False, what=f"a {type(self).__name__}")
-        moved = device != torch.device(state["device_"])
-        state["device_"] = device
-        return moved
-
-    # ------------------------------------------------------------------ precision
-    def _grad_scaler_enabled(self):
-        return self.precision_ == "fp16"

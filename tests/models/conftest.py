@@ -5,9 +5,11 @@ import pytest
 import torch
 
 
-@pytest.fixture(autouse=True, scope="session")
+@pytest.fixture(autouse=True, scope="module")
 def _one_torch_thread():
-    # the models under test are tiny: extra intra-op threads only add contention
+    # the models under test are tiny: extra intra-op threads only add contention.  Per
+    # module, not per session: a session fixture would keep one thread for the tests
+    # that run after these (test_persistence compares a fresh process's outputs)
     n_threads = torch.get_num_threads()
     torch.set_num_threads(1)
     yield

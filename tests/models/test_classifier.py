@@ -1,7 +1,9 @@
 """Behaviour of ResBiLSTMClassifier as a scikit-learn classifier and a skorch net."""
 
 import copy
+import functools
 import pickle
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -15,6 +17,8 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.utils.class_weight import compute_class_weight
 
 from skvideo_imb.models import PAPER_PARAMS, ResBiLSTM, ResBiLSTMClassifier
+from skvideo_imb.models import _precision
+from skvideo_imb.models._inputs import validate_sequences
 
 from .conftest import blobs, order_toy
 
@@ -86,6 +90,9 @@ def test_module_built_from_own_params_and_data(blob_data):
     # module__ parameters override
     clf.set_params(module__fc_size=3).fit(X, y)
     assert clf.module_.fc.out_features == 3
+    # rebuilding a fitted module keeps the device parameter as the user gave it
+    assert clf.set_params(module__fc_size=4).device == "auto"
+    assert clf.set_params(device="cpu", module__fc_size=5).device == "cpu"
 
 
 def test_weight_decay_and_optimizer_override(blob_data):
@@ -107,9 +114,13 @@ def test_paper_params():
 
 def test_grid_search(blob_data):
     X, y = blob_data
-    search = GridSearchCV(tiny(max_epochs=2), {"hidden_size": [4, 6]}, cv=2).fit(X, y)
-    assert search.best_params_["hidden_size"] in (4, 6)
-    assert search.best_estimator_.module_.hidden_size == search.best_params_["hidden_size"]
+    # a candidate that cannot learn (lr=0) against one that does: the search must set
+    # each candidate's parameters on its clone, and refit the winner with them
+    grid = [{"hidden_size": [4], "lr": [0.0]}, {"hidden_size": [6], "lr": [0.05]}]
+    search = GridSearchCV(tiny(max_epochs=10), grid, cv=2).fit(X, y)
+    assert search.best_params_ == {"hidden_size": 6, "lr": 0.05}
+    assert search.best_estimator_.module_.hidden_size == 6
+    assert search.best_estimator_.optimizer_.param_groups[0]["lr"] == 0.05
 
 
 # ---------------------------------------------------------------- input handling
@@ -128,7 +139,7 @@ def test_2d_and_3d_input_agree(blob_data):
 
 def test_frame_major_folding():
     X = np.arange(2 * 3 * 2, dtype=np.float64).reshape(2, 6)
-    folded = tiny(n_frames=3)._validate_X(X, reset=True)
+    folded = validate_sequences(tiny(n_frames=3), X, reset=True)
     assert folded.dtype == np.float32
     np.testing.assert_array_equal(folded[0], [[0, 1], [2, 3], [4, 5]])
 
@@ -158,11 +169,15 @@ def test_float64_is_cast(fitted, blob_data):
 
 
 # ---------------------------------------------------------------- labels and output
-def test_predict_proba_rows_sum_to_one(fitted, blob_data):
-    proba = fitted.predict_proba(blob_data[0])
+def test_predict_proba_is_the_softmax_of_the_module_output(fitted, blob_data):
+    X = blob_data[0]
+    proba = fitted.predict_proba(X)
     assert proba.shape == (60, 3)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
-    assert np.all(proba >= 0)
+    with torch.no_grad():
+        logits = fitted.module_.eval()(torch.as_tensor(X, dtype=torch.float32))
+    np.testing.assert_allclose(proba, torch.softmax(logits, dim=1).numpy(), rtol=1e-5,
+                               atol=1e-7)
 
 
 @pytest.mark.parametrize("labels", [
@@ -257,7 +272,13 @@ def test_sample_weight_loss_is_weighted_mean():
     # unit weights give the unweighted loss
     unit = clf.get_loss(logits, y, X={"X": None, "sample_weight": torch.ones(4)})
     torch.testing.assert_close(unit, clf.get_loss(logits, y))
-    assert clf.criterion_.reduction == "mean"
+    # the shared criterion is never switched to reduction="none", not even during the
+    # call (a concurrent caller would get per-sample losses)
+    seen = []
+    clf.criterion_.register_forward_hook(
+        lambda module, inputs, output: seen.append(clf.criterion_.reduction))
+    clf.get_loss(logits, y, X={"X": None, "sample_weight": w})
+    assert seen == ["mean"] and clf.criterion_.reduction == "mean"
 
 
 def test_sample_weight_in_fit(blob_data):
@@ -364,12 +385,63 @@ def test_save_and_load_params(fitted, blob_data, tmp_path):
     fitted.save_params(f_params=tmp_path / "params.pt")
     fresh = tiny(module__input_size=2, classes=[0, 1, 2]).initialize()
     fresh.load_params(f_params=tmp_path / "params.pt")
+    assert fresh.device == "auto"       # skorch saw the resolved device only meanwhile
     np.testing.assert_allclose(fresh.predict_proba(X), fitted.predict_proba(X))
 
 
 def test_initialize_without_data_is_a_clear_error():
     with pytest.raises(ValueError, match="module__input_size and module__n_classes"):
         tiny().initialize()
+
+
+def _frozen(value):
+    """A copy of a fitted attribute that later changes to the original cannot reach."""
+    if isinstance(value, (torch.nn.Module, torch.optim.Optimizer, torch.amp.GradScaler)):
+        return (type(value), copy.deepcopy(value.state_dict()))
+    return copy.deepcopy(value)
+
+
+def _assert_same(a, b, path):
+    """Equal values: arrays and tensors by content, objects by type and attributes."""
+    assert type(a) is type(b), path
+    if isinstance(a, np.ndarray):
+        assert a.dtype == b.dtype and np.array_equal(a, b), path
+    elif isinstance(a, torch.Tensor):
+        assert torch.equal(a.cpu(), b.cpu()), path
+    elif isinstance(a, dict):
+        assert set(a) == set(b), path
+        for key in a:
+            _assert_same(a[key], b[key], f"{path}[{key!r}]")
+    elif isinstance(a, (list, tuple)):
+        assert len(a) == len(b), path
+        for i, (x, z) in enumerate(zip(a, b)):
+            _assert_same(x, z, f"{path}[{i}]")
+    elif isinstance(a, functools.partial):
+        assert a.func is b.func and a.args == b.args and a.keywords == b.keywords, path
+    elif hasattr(a, "__dict__") and type(a).__eq__ is object.__eq__ and not callable(a):
+        _assert_same(vars(a), vars(b), path)
+    else:
+        assert a == b, path
+
+
+def _assert_fitted_state_unchanged(before, clf):
+    after = {name: _frozen(value) for name, value in vars(clf).items()}
+    _assert_same(before, after, "clf")
+
+
+def test_predict_and_loading_leave_the_fitted_state_as_fit_left_it(blob_data):
+    X, y = blob_data
+    clf = tiny(max_epochs=3, early_stopping=True, class_weight="balanced").fit(X, y)
+    before = {name: _frozen(value) for name, value in vars(clf).items()}
+    assert {"module_", "optimizer_", "history_", "label_encoder_", "device_",
+            "precision_", "grad_scaler_", "class_weight_", "seed_"} <= set(before)
+    clf.predict(X)
+    clf.predict_proba(X[:7])
+    clf.score(X, y)
+    _assert_fitted_state_unchanged(before, clf)
+    restored = pickle.loads(pickle.dumps(clf))
+    restored.predict(X)
+    _assert_fitted_state_unchanged(before, restored)
 
 
 def test_pickle_round_trip(fitted, blob_data):
@@ -380,10 +452,27 @@ def test_pickle_round_trip(fitted, blob_data):
 
 
 # ---------------------------------------------------------------- precision
-def test_bf16_on_cpu_trains(blob_data):
+class _DenseDtypes(Callback):
+    """The dtype of the module's dense layer output in every training forward pass."""
+
+    def initialize(self):
+        self.dtypes = set()
+        return self
+
+    def on_train_begin(self, net, **kwargs):
+        net.module_.fc.register_forward_hook(
+            lambda module, inputs, output: self.dtypes.add(output.dtype))
+
+
+def test_bf16_on_cpu_trains_and_predicts_under_autocast(blob_data):
     X, y = blob_data
-    clf = tiny(precision="bf16", device="cpu", max_epochs=15, lr=1e-2).fit(X, y)
+    dtypes = _DenseDtypes()
+    clf = tiny(precision="bf16", device="cpu", max_epochs=15, lr=1e-2,
+               callbacks=[("dtypes", dtypes)]).fit(X, y)
+    assert dtypes.dtypes == {torch.bfloat16}      # autocast ran in training
+    dtypes.dtypes.clear()
     proba = clf.predict_proba(X)
+    assert dtypes.dtypes == {torch.bfloat16}      # and at prediction
     assert proba.dtype == np.float32
     assert clf.score(X, y) > 0.9
 
@@ -393,12 +482,47 @@ def test_fp16_on_cpu_is_a_clear_error(blob_data):
         tiny(precision="fp16", device="cpu").fit(*blob_data)
 
 
-def test_gradient_scaler_path(blob_data, monkeypatch):
-    # the fp16 training step (scaled loss, unscale, step, update) exercised on CPU
+class _CountingScaler(torch.amp.GradScaler):
+    """An enabled GradScaler that counts its calls."""
+
+    def __init__(self, device):
+        super().__init__(device, enabled=True)
+        self.calls = Counter()
+
+    def scale(self, outputs):
+        self.calls["scale"] += 1
+        return super().scale(outputs)
+
+    def unscale_(self, optimizer):
+        self.calls["unscale_"] += 1
+        return super().unscale_(optimizer)
+
+    def step(self, optimizer, *args, **kwargs):
+        self.calls["step"] += 1
+        return super().step(optimizer, *args, **kwargs)
+
+    def update(self, new_scale=None):
+        self.calls["update"] += 1
+        return super().update(new_scale)
+
+
+def test_gradient_scaler_scales_the_backward_pass_and_steps(blob_data, monkeypatch):
+    # the fp16 training step exercised on CPU with an enabled scaler: the backward pass
+    # of the loss scaled by 2**16, then unscaled gradients step the optimiser, so the
+    # training equals unscaled fp32 training (powers of two scale exactly)
     X, y = blob_data
-    monkeypatch.setattr(ResBiLSTMClassifier, "_grad_scaler_enabled", lambda self: True)
-    clf = tiny(device="cpu", max_epochs=15, lr=1e-2).fit(X, y)
-    assert clf.score(X, y) > 0.9
+    reference = tiny(device="cpu", max_epochs=3, lr=1e-2).fit(X, y)
+    monkeypatch.setattr(_precision, "grad_scaler",
+                        lambda device, precision: _CountingScaler(device.type))
+    clf = tiny(device="cpu", max_epochs=3, lr=1e-2).fit(X, y)
+    n_steps = 3 * 2                                  # 60 samples in batches of 32
+    assert clf.grad_scaler_.calls == {"scale": n_steps, "unscale_": n_steps,
+                                      "step": n_steps, "update": n_steps}
+    assert clf.grad_scaler_.get_scale() == 2.0 ** 16  # no overflow: the scale stays
+    np.testing.assert_allclose(clf.history[:, "train_loss"],
+                               reference.history[:, "train_loss"], rtol=1e-5)
+    for name, tensor in reference.module_.state_dict().items():
+        torch.testing.assert_close(clf.module_.state_dict()[name], tensor)
 
 
 @pytest.mark.gpu
@@ -485,8 +609,8 @@ def test_pickle_holds_state_dicts_not_a_nested_pickle(fitted, blob_data):
 
 def test_a_state_in_skorchs_pickle_format_is_refused(fitted):
     """skorch's format pickles the modules inside the state: unpickling it runs code."""
-    from skorch import NeuralNetClassifier
-    state = NeuralNetClassifier.__getstate__(fitted)
+    from skvideo_imb.models._net_state import NetState
+    state = super(NetState, fitted).__getstate__()  # skorch's own, next in the MRO
     assert isinstance(state["__cuda_dependent_attributes__"], bytes)
     restored = ResBiLSTMClassifier.__new__(ResBiLSTMClassifier)
     with pytest.raises(ValueError, match="holds pickled torch components"):

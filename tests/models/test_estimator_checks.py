@@ -7,7 +7,7 @@ from skvideo_imb.models import ResBiLSTMClassifier
 #: Checks that cannot pass for a mini-batch neural net, with the reason.
 EXPECTED_FAILED_CHECKS = {
     "check_no_attributes_set_in_init": (
-        "skorch's NeuralNet.__init__ sets history_, initialized_ and virtual_params_."),
+        "skorch's NeuralNet constructor sets history_, initialized_ and virtual_params_."),
     "check_sample_weight_equivalence_on_dense_data": (
         "mini-batch SGD: repeating a sample changes the batches and the number of steps, "
         "so it is not equivalent to an integer weight."),

@@ -1,0 +1,221 @@
+"""How the classifier builds skorch's components, data and loss: skorch's public hooks.
+
+skorch documents ``initialize_module``, ``initialize_criterion``,
+``get_params_for_optimizer``, ``get_dataset``, ``get_split_datasets``, ``get_iterator``
+and ``get_loss`` as the methods a subclass overrides; the classifier's overrides live
+here.  Components are built on the resolved ``device_`` (skorch's own placement on
+``device`` is then a no-op, see :mod:`skvideo_imb.models._net_state`).
+"""
+
+import copy
+from collections.abc import Mapping
+
+import torch
+from skorch.dataset import ValidSplit
+from skorch.utils import is_dataset, to_device, to_tensor
+
+from ._inputs import validate_sequences
+
+__all__ = ["SkorchHooks", "weighted_loss"]
+
+
+def weighted_loss(criterion, y_pred, y_true, weights):
+    """``sum(w_i c_i l_i) / sum(w_i c_i)``: the per-sample losses ``l`` of ``criterion``
+    weighted by ``weights`` and by the criterion's class weights ``c`` (if any).
+
+    ``criterion`` itself is left as it is (its per-sample losses come from a shallow
+    copy with ``reduction="none"``), so concurrent calls never see a changed criterion.
+
+    Parameters
+    ----------
+    criterion : torch.nn.Module
+        A loss with a ``reduction`` attribute and an optional class ``weight``.
+    y_pred : torch.Tensor of shape (batch_size, n_classes)
+    y_true : torch.Tensor of shape (batch_size,)
+    weights : torch.Tensor of shape (batch_size,)
+
+    Returns
+    -------
+    loss : torch.Tensor
+        Scalar loss.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skvideo_imb.models._skorch_hooks import weighted_loss
+    >>> criterion = torch.nn.CrossEntropyLoss()
+    >>> logits, y = torch.zeros(2, 3), torch.tensor([0, 1])
+    >>> weighted_loss(criterion, logits, y, torch.tensor([1.0, 3.0]))
+    tensor(1.0986)
+    >>> criterion.reduction
+    'mean'
+    """
+    per_sample = copy.copy(criterion)
+    per_sample.reduction = "none"
+    losses = per_sample(y_pred, y_true)
+    class_weight = getattr(criterion, "weight", None)
+    norm = weights if class_weight is None else weights * class_weight[y_true]
+    return (weights * losses).sum() / norm.sum().clamp_min(torch.finfo(norm.dtype).eps)
+
+
+class SkorchHooks:
+    """The classifier's overrides of skorch's documented hooks (a mixin)."""
+
+    def initialize_module(self):
+        """Build the module from the architecture parameters and the fitted data shape.
+
+        Returns
+        -------
+        self : ResBiLSTMClassifier
+        """
+        kwargs = self._module_kwargs()
+        missing = [name for name in ("input_size", "n_classes") if kwargs[name] is None]
+        if missing:
+            raise ValueError(
+                f"{type(self).__name__} infers the module's {' and '.join(missing)} from "
+                "the data in fit; to initialise without fitting, pass "
+                + " and ".join(f"module__{name}" for name in missing) + ".")
+        module = self.initialized_instance(self.module, kwargs)
+        self.module_ = to_device(module, getattr(self, "device_", None))
+        return self
+
+    def _module_kwargs(self):
+        kwargs = {
+            "input_size": getattr(self, "n_frame_features_", None),
+            "n_classes": len(self.classes_) if hasattr(self, "classes_") else None,
+            "hidden_size": self.hidden_size,
+            "num_layers": self.num_layers,
+            "bidirectional": self.bidirectional,
+            "residual": self.residual,
+            "fc_size": self.fc_size,
+            "dropout": self.dropout,
+            "lstm_dropout": self.lstm_dropout,
+            "readout": self.readout,
+        }
+        kwargs.update(self.get_params_for("module"))
+        return kwargs
+
+    def initialize_criterion(self):
+        """Build the loss, with ``class_weight_`` as its class weights.
+
+        Returns
+        -------
+        self : ResBiLSTMClassifier
+        """
+        kwargs = self.get_params_for("criterion")
+        if getattr(self, "class_weight_", None) is not None and "weight" not in kwargs:
+            kwargs["weight"] = torch.as_tensor(self.class_weight_, dtype=torch.float32)
+        criterion = self.initialized_instance(self.criterion, kwargs)
+        self.criterion_ = to_device(criterion, getattr(self, "device_", None))
+        return self
+
+    def get_params_for_optimizer(self, prefix, named_parameters):
+        """skorch's optimiser arguments plus ``weight_decay`` unless set explicitly.
+
+        Parameters
+        ----------
+        prefix : str
+            Optimiser name, ``"optimizer"``.
+        named_parameters : iterable of (str, torch.nn.Parameter)
+            The parameters to optimise.
+
+        Returns
+        -------
+        args : tuple
+            Positional arguments of the optimiser.
+        kwargs : dict
+            Keyword arguments of the optimiser.
+        """
+        args, kwargs = super().get_params_for_optimizer(prefix, named_parameters)
+        if prefix == "optimizer" and self.weight_decay is not None:
+            kwargs.setdefault("weight_decay", self.weight_decay)
+        return args, kwargs
+
+    def get_dataset(self, X, y=None):
+        """Validate and fold raw input before wrapping it in skorch's dataset.
+
+        Parameters
+        ----------
+        X : array-like, dict or torch Dataset
+            Raw input (validated), or data already prepared by ``fit`` (passed through).
+        y : array-like or None
+            Encoded targets.
+
+        Returns
+        -------
+        dataset : torch.utils.data.Dataset
+        """
+        if not is_dataset(X) and not isinstance(X, Mapping):
+            X = {"X": validate_sequences(self, X, reset=False)}
+        return super().get_dataset(X, y)
+
+    def get_split_datasets(self, X, y=None, **fit_params):
+        """skorch's split, or a stratified hold-out for ``early_stopping``.
+
+        Parameters
+        ----------
+        X : dict
+            Prepared training data.
+        y : ndarray
+            Encoded targets.
+        **fit_params : dict
+            Passed to the split.
+
+        Returns
+        -------
+        dataset_train, dataset_valid : torch Dataset, torch Dataset or None
+        """
+        if self.train_split is None and self.early_stopping:
+            split = ValidSplit(self.validation_fraction, stratified=True,
+                               random_state=self.seed_)
+            return split(self.get_dataset(X, y), y, **fit_params)
+        return super().get_split_datasets(X, y, **fit_params)
+
+    def get_iterator(self, dataset, training=False):
+        """skorch's data loader, shuffling training batches unless told otherwise.
+
+        Parameters
+        ----------
+        dataset : torch Dataset
+        training : bool, default=False
+
+        Returns
+        -------
+        iterator : torch.utils.data.DataLoader
+        """
+        prefix = "iterator_train" if training else "iterator_valid"
+        kwargs = self.get_params_for(prefix)
+        if training:
+            kwargs.setdefault("shuffle", True)
+        kwargs.setdefault("batch_size", self.batch_size)
+        if kwargs["batch_size"] == -1:
+            kwargs["batch_size"] = len(dataset)
+        return getattr(self, prefix)(dataset, **kwargs)
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        """Cross-entropy, weighted by class and, when given, by sample.
+
+        Parameters
+        ----------
+        y_pred : torch.Tensor of shape (batch_size, n_classes)
+            Logits.
+        y_true : torch.Tensor of shape (batch_size,)
+            Encoded targets.
+        X : dict or None
+            The batch; its ``"sample_weight"`` entry, if any, weights the samples
+            (:func:`weighted_loss`).
+        training : bool, default=False
+
+        Returns
+        -------
+        loss : torch.Tensor
+            Scalar loss.
+        """
+        weights = X.get("sample_weight") if isinstance(X, Mapping) else None
+        y_true = to_tensor(y_true, device=self.device_)
+        if isinstance(self.criterion_, torch.nn.NLLLoss):  # as skorch's classifier does
+            y_pred = torch.log(y_pred + torch.finfo(y_pred.dtype).eps)
+        if weights is None:
+            return self.criterion_(y_pred, y_true)
+        weights = to_tensor(weights, device=self.device_).to(y_pred.dtype)
+        return weighted_loss(self.criterion_, y_pred, y_true, weights)

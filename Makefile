@@ -28,8 +28,12 @@ $(STAMP): pyproject.toml setup.cfg Makefile
 demo: $(STAMP)
 	$(VENV)/bin/skvideo-imb reproduce --out demo_output --scheduler local:2
 
+# The suite runs in one worker process per core (pytest-xdist); each worker's torch gets
+# its share of the cores (tests/conftest.py). PYTEST_WORKERS=0 runs it in this process.
+PYTEST_WORKERS ?= auto
+
 test: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 docs: $(STAMP)
 	$(MAKE) -C docs html SPHINXOPTS="-W --keep-going" PYTHON=$(abspath $(PY))

@@ -1,8 +1,18 @@
 """Shared fixtures: real video files written with OpenCV into a temporary folder."""
 
-import pytest
+import os
 
-from _videos import gradient_video, write_video
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # `make test` runs one worker per core: each worker's torch (and every process it
+    # starts, which inherits this) takes its share of the cores instead of all of them.
+    # Set before torch is imported, so that a child process computes with the same
+    # number of threads as the worker that compares its results.
+    _workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    os.environ["OMP_NUM_THREADS"] = str(max(1, len(os.sched_getaffinity(0)) // _workers))
+
+import pytest  # noqa: E402
+
+from _videos import gradient_video, write_video  # noqa: E402
 
 
 @pytest.fixture

@@ -178,7 +178,8 @@ def run(args, parser, argv=None):
                                   cv=StratifiedKFold(args.cv, shuffle=True,
                                                      random_state=args.seed))
             pipe = search.fit(X_fit, y_fit).best_estimator_
-            search_info = {"grid": grid, "best_params": search.best_params_,
+            search_info = {"grid": grid, "n_splits": search.n_splits_,
+                           "best_params": search.best_params_,
                            "best_cv_f1_macro": float(search.best_score_),
                            "cv_f1_macro": [float(s) for s in
                                            search.cv_results_["mean_test_score"]]}

@@ -46,34 +46,42 @@ def make_classifier(settings, *, class_weight=None, random_state=None, log=None,
         class_weight=class_weight, random_state=random_state, device=device, **params)
 
 
-def n_neighbors_for(y):
+def n_neighbors_for(y, n_splits=None):
     """SMOTE's and ADASYN's neighbourhood: at most 5, and fewer than the smallest class.
+
+    With ``n_splits`` (a stratified cross-validation), fewer than the smallest class
+    has in a training fold, so that every fold of a search can fit.
 
     Examples
     --------
     >>> from skvideo_imb._recipes import n_neighbors_for
     >>> n_neighbors_for(["a"] * 20 + ["b"] * 3), n_neighbors_for(["a"] * 20 + ["b"] * 9)
     (2, 5)
+    >>> n_neighbors_for(["a"] * 20 + ["b"] * 4, n_splits=2)   # 2 "b" in a training fold
+    1
     """
     smallest = int(np.unique(np.asarray(y), return_counts=True)[1].min())
+    if n_splits:
+        smallest -= -(-smallest // n_splits)   # less its largest test fold
     return max(1, min(5, smallest - 1))
 
 
-def make_sampler(kind, y, *, n_frames, random_state=None):
+def make_sampler(kind, y, *, n_frames, random_state=None, n_splits=None):
     """The sampler a name of :data:`SAMPLERS` stands for (None for ``"none"``).
 
-    ``y`` (the training labels) sizes the neighbourhoods of SMOTE and ADASYN
-    (:func:`n_neighbors_for`).
+    ``y`` (the training labels) and ``n_splits`` (the folds of a search, if any) size
+    the neighbourhoods of SMOTE and ADASYN (:func:`n_neighbors_for`).
     """
     if kind == "none":
         return None
     if kind == "video":
         return SpatioTemporalOverSampler(n_frames=n_frames, random_state=random_state)
-    if kind == "smote":
-        return SMOTE(k_neighbors=n_neighbors_for(y), random_state=random_state)
-    if kind == "adasyn":
+    if kind in ("smote", "adasyn"):
+        k = n_neighbors_for(y, n_splits)
+        if kind == "smote":
+            return SMOTE(k_neighbors=k, random_state=random_state)
         # ADASYN may still decline a data set (see experiments.run_reproduction)
-        return ADASYN(n_neighbors=n_neighbors_for(y), random_state=random_state)
+        return ADASYN(n_neighbors=k, random_state=random_state)
     if kind == "random":
         return RandomOverSampler(random_state=random_state)
     raise ValueError(f"unknown sampler {kind!r}; choose one of {', '.join(SAMPLERS)}.")
@@ -88,7 +96,7 @@ def freeze(featurizer):
     return FrozenEstimator(featurizer)
 
 
-def build_pipeline(sampler, featurizer, classifier, y, *, random_state=None):
+def build_pipeline(sampler, featurizer, classifier, y, *, random_state=None, n_splits=None):
     """The pipeline of a sampler name around a (fitted) featurizer, frozen.
 
     Parameters
@@ -103,6 +111,8 @@ def build_pipeline(sampler, featurizer, classifier, y, *, random_state=None):
         The training labels (for :func:`make_sampler`).
     random_state : int or None, default=None
         The sampler's seed.
+    n_splits : int or None, default=None
+        The stratified folds the pipeline will be cross-validated with, if any.
 
     Returns
     -------
@@ -123,6 +133,6 @@ def build_pipeline(sampler, featurizer, classifier, y, *, random_state=None):
     """
     n_frames = getattr(classifier, "n_frames", None) or featurizer.n_frames
     return make_video_pipeline(make_sampler(sampler, y, n_frames=n_frames,
-                                            random_state=random_state),
+                                            random_state=random_state, n_splits=n_splits),
                                n_frames=n_frames, featurizer=freeze(featurizer),
                                classifier=classifier)

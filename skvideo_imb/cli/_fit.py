@@ -145,7 +145,7 @@ def _build(args, X_fit, y_fit, cache, log):
         settings, class_weight=None if args.class_weight == "none" else args.class_weight,
         random_state=args.seed, log=log, device=args.device)
     pipe = build_pipeline(args.oversampler, featurizer, classifier, y_fit,
-                          random_state=args.seed)
+                          random_state=args.seed, n_splits=args.cv if args.search else None)
     return pipe, featurizer, settings, weights
 
 

@@ -7,9 +7,9 @@ import time
 
 import numpy as np
 
-__all__ = ["add_parser", "run"]
+from .._recipes import FROZEN_STEP, PROFILES, SAMPLERS
 
-_SAMPLERS = ("video", "smote", "none")
+__all__ = ["add_parser", "run"]
 
 
 def add_parser(sub):
@@ -27,7 +27,7 @@ def add_parser(sub):
                         help="the model file to write (e.g. model.skops); the card is "
                         "MODEL.json, the validation report MODEL.validation.txt and its "
                         "confusion matrix MODEL.confusion.png")
-    parser.add_argument("--profile", choices=["quick", "paper", "smoke"], default="quick",
+    parser.add_argument("--profile", choices=list(PROFILES), default="quick",
                         help="sizes and training: quick (8 frames at 75x75, 64-wide "
                         "layers; CPU minutes, default), paper (40 frames at 299x299, "
                         "1024-wide, Adam lr 1e-6, L2 3e-4), smoke (seconds, for tests)")
@@ -36,9 +36,10 @@ def add_parser(sub):
                         "downloaded or from torch.hub's cache; default), none (random, "
                         "BatchNorm recalibrated on the training videos) or the path of a "
                         "local state-dict file")
-    parser.add_argument("--oversampler", choices=_SAMPLERS, default="video",
+    parser.add_argument("--oversampler", choices=SAMPLERS, default="video",
                         help="video: the paper's spatio-temporal oversampling of the videos "
-                        "(default); smote: SMOTE on the frame features; none")
+                        "(default); smote, adasyn, random: imbalanced-learn's SMOTE, ADASYN "
+                        "or RandomOverSampler on the frame features; none")
     parser.add_argument("--class-weight", choices=["balanced", "none"], default="none",
                         help="weight the loss by inverse class frequency (default none)")
     parser.add_argument("--cache", default=None, metavar="DIR",
@@ -65,12 +66,14 @@ def add_parser(sub):
 
 
 def _load(data):
+    from .._recipes import parse_data_spec
     from ..datasets import load_ucf101, load_video_folder
 
-    if data.startswith("ucf101:"):
-        X, _, y, _ = load_ucf101(data.split(":", 1)[1], split=1, return_X_y=True)
+    spec = parse_data_spec(data, synthetic=False)
+    if spec.kind == "ucf101":
+        X, _, y, _ = load_ucf101(spec.location, split=1, return_X_y=True)
         return list(X), np.asarray(y)
-    videos, target = load_video_folder(data, return_X_y=True)
+    videos, target = load_video_folder(spec.location, return_X_y=True)
     return list(videos), np.asarray(target)
 
 
@@ -109,7 +112,7 @@ def _grid(specs, pipe, parser):
             parser.error(f"--search {spec!r}: expected PARAM=V1,V2,...")
         if "__" not in name:
             matches = sorted(k for k in names if k.endswith("__" + name)
-                             and not k.startswith("frozenestimator__"))
+                             and not k.startswith(FROZEN_STEP + "__"))
             if len(matches) != 1:
                 parser.error(f"--search {spec!r}: {name!r} names "
                              f"{'no' if not matches else 'several'} pipeline parameters"
@@ -118,50 +121,36 @@ def _grid(specs, pipe, parser):
             name = matches[0]
         if name not in pipe.get_params():
             parser.error(f"--search {spec!r}: no pipeline parameter {name!r}")
-        if name.startswith("frozenestimator__") or name.endswith("n_frames"):
+        if name.startswith(FROZEN_STEP + "__") or name.endswith("n_frames"):
             parser.error(f"--search {spec!r}: the featurizer is fitted once and frozen; "
                          "search the sampler's and the classifier's parameters")
         grid[name] = [_value(v) for v in values.split(",")]
     return grid
 
 
-def _build(args, y_fit, cache, log):
-    from imblearn.over_sampling import SMOTE
+def _build(args, X_fit, y_fit, cache, log):
+    """The featurizer, fitted once on ``X_fit``, and the pipeline around it, frozen."""
+    from .._recipes import (build_pipeline, make_classifier, make_featurizer,
+                            profile_settings)
 
-    from ..experiments import PROFILES
-    from ..features import InceptionFeaturizer
-    from ..models import EpochProgress
-    from ..pipeline import make_video_pipeline
-
-    settings = dict(PROFILES[args.profile])
-    n_frames = args.n_frames or settings["n_frames"]
+    settings = profile_settings(args.profile, n_frames=args.n_frames, max_epochs=args.epochs)
     weights = None if args.weights.lower() == "none" else args.weights
-    featurizer = InceptionFeaturizer(
-        n_frames=n_frames, weights=weights, image_size=settings["image_size"],
-        batch_size=settings["featurizer_batch_size"], cache=cache, device=args.device,
-        verbose=1, random_state=args.seed)
-    if args.oversampler == "video":
-        sampler = "spatiotemporal"
-    elif args.oversampler == "smote":
-        smallest = int(np.unique(y_fit, return_counts=True)[1].min())
-        sampler = SMOTE(k_neighbors=max(1, min(5, smallest - 1)), random_state=args.seed)
-    else:
-        sampler = None
-    classifier = dict(
-        hidden_size=settings["hidden_size"], fc_size=settings["fc_size"],
-        max_epochs=args.epochs or settings["max_epochs"], lr=settings["lr"],
-        weight_decay=settings["weight_decay"], batch_size=settings["batch_size"],
-        class_weight=None if args.class_weight == "none" else args.class_weight,
-        device=args.device, callbacks=[("progress", EpochProgress(log))])
-    pipe = make_video_pipeline(sampler, n_frames=n_frames, featurizer=featurizer,
-                               classifier=classifier, random_state=args.seed)
-    return pipe, settings, n_frames, weights
+    featurizer = make_featurizer(settings, weights=weights, cache=cache, device=args.device,
+                                 verbose=1, random_state=args.seed)
+    log(f"featurizer: {featurizer.backbone} at {featurizer.image_size}px, weights "
+        f"{weights}, fitting on {len(X_fit)} videos")
+    featurizer.fit(X_fit)  # once; every fit below shares its network and cache
+    classifier = make_classifier(
+        settings, class_weight=None if args.class_weight == "none" else args.class_weight,
+        random_state=args.seed, log=log, device=args.device)
+    pipe = build_pipeline(args.oversampler, featurizer, classifier, y_fit,
+                          random_state=args.seed, n_splits=args.cv if args.search else None)
+    return pipe, featurizer, settings, weights
 
 
 def run(args, parser, argv=None):
     import tempfile
 
-    from sklearn.frozen import FrozenEstimator
     from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
     from .._persistence import card_path, save_model
@@ -180,13 +169,7 @@ def run(args, parser, argv=None):
         f"{len(X_fit)} {counts}, validating on {len(X_valid)}")
     with tempfile.TemporaryDirectory(prefix="skvideo_imb_cache_") as scratch:
         cache = args.cache or scratch
-        pipe, settings, n_frames, weights = _build(args, y_fit, cache, log)
-        featurizer = pipe.named_steps["inceptionfeaturizer"]
-        log(f"featurizer: {featurizer.backbone} at {featurizer.image_size}px, weights "
-            f"{weights}, fitting on {len(X_fit)} videos")
-        featurizer.fit(X_fit)  # once; every fit below shares its network and cache
-        pipe.steps[[n for n, _ in pipe.steps].index("inceptionfeaturizer")] = (
-            "frozenestimator", FrozenEstimator(featurizer))
+        pipe, featurizer, settings, weights = _build(args, X_fit, y_fit, cache, log)
         search_info = None
         if args.search:
             grid = _grid(args.search, pipe, parser)
@@ -195,7 +178,8 @@ def run(args, parser, argv=None):
                                   cv=StratifiedKFold(args.cv, shuffle=True,
                                                      random_state=args.seed))
             pipe = search.fit(X_fit, y_fit).best_estimator_
-            search_info = {"grid": grid, "best_params": search.best_params_,
+            search_info = {"grid": grid, "n_splits": search.n_splits_,
+                           "best_params": search.best_params_,
                            "best_cv_f1_macro": float(search.best_score_),
                            "cv_f1_macro": [float(s) for s in
                                            search.cv_results_["mean_test_score"]]}
@@ -210,7 +194,7 @@ def run(args, parser, argv=None):
                 "train_class_counts": counts,
                 "validation_class_counts": {str(c): int(n) for c, n in
                                             zip(*np.unique(y_valid, return_counts=True))},
-                "settings": {"profile": args.profile, "n_frames": n_frames,
+                "settings": {"profile": args.profile, "n_frames": settings["n_frames"],
                              "image_size": settings["image_size"], "weights": weights,
                              "weights_source": featurizer.weights_source_,
                              "oversampler": args.oversampler,

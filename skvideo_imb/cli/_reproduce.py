@@ -3,10 +3,11 @@
 import os
 import sys
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
+
+from .._recipes import PROFILES
 
 __all__ = ["add_parser", "run"]
 
@@ -25,59 +26,6 @@ def _devices_used(results):
                                   if "device" in r})}
 
 
-def _check_scheduler(scheduler, parser):
-    kind, _, count = scheduler.partition(":")
-    if scheduler == "none" or scheduler.startswith("tcp://") or (
-            kind == "local" and count.isdigit() and int(count) >= 1):
-        return scheduler
-    parser.error(f"--scheduler must be 'none', 'local:N' (N >= 1) or 'tcp://HOST:PORT', "
-                 f"got {scheduler!r}")
-
-
-@contextmanager
-def scheduler(spec, log=print):
-    """Where the rows run: yields the ``n_jobs`` for :func:`run_reproduction`.
-
-    ``none``: this process.  ``local:N``: a Dask ``LocalCluster`` of N worker processes
-    sharing the cores (worker processes of joblib's loky when Dask is not installed).
-    ``tcp://HOST:PORT``: the Dask scheduler there (its workers must see the data and the
-    feature cache at the same paths).
-    """
-    if spec == "none":
-        yield None
-        return
-    count = int(spec.partition(":")[2]) if spec.startswith("local:") else None
-    try:
-        import distributed
-    except ImportError:
-        if count is None:
-            raise RuntimeError("--scheduler tcp://... needs Dask: pip install "
-                               "'skvideo-imb[dask]'") from None
-        log(f"scheduler: {count} local worker processes (joblib; install skvideo-imb[dask] "
-            "for a Dask cluster)")
-        yield count
-        return
-    import dask
-    from joblib import parallel_backend
-
-    from .._runtime import dask_worker_config
-    cluster = None
-    if count is not None:
-        threads = max(1, (os.cpu_count() or 1) // count)
-        with dask.config.set(dask_worker_config()):  # Dask's malloc setting halves torch
-            cluster = distributed.LocalCluster(n_workers=count, threads_per_worker=threads,
-                                               processes=True, dashboard_address=None)
-    try:
-        with distributed.Client(cluster or spec) as client:
-            workers = client.scheduler_info()["workers"]
-            log(f"scheduler: Dask at {client.scheduler.address}, {len(workers)} workers")
-            with parallel_backend("dask"):
-                yield -1
-    finally:
-        if cluster is not None:
-            cluster.close()
-
-
 def add_parser(sub):
     rep = sub.add_parser(
         "reproduce", help="run the paper's experiment grid and write its tables",
@@ -87,7 +35,7 @@ def add_parser(sub):
     rep.add_argument("--data", default="synthetic",
                      help="'synthetic' (default, built in), a class-per-folder PATH, or "
                      "'ucf101:ROOT' (the paper's imbalanced UCF101, split 1)")
-    rep.add_argument("--profile", choices=["quick", "paper", "smoke"], default="quick",
+    rep.add_argument("--profile", choices=list(PROFILES), default="quick",
                      help="quick: 8 frames, 75x75, 64-wide (CPU minutes); paper: 40 frames, "
                      "299x299, 1024-wide, Adam lr=1e-6, L2 3e-4; smoke: seconds, for tests")
     rep.add_argument("--out", default="reproduce_output", help="output folder")
@@ -116,11 +64,15 @@ def add_parser(sub):
 
 def run(args, parser, argv=None):
     from .._progress import command_log
+    from .._recipes import check_scheduler, scheduler
     from ..experiments import load_experiment_data, run_reproduction, write_report
 
     if args.seeds < 1:
         parser.error(f"--seeds must be at least 1, got {args.seeds}")
-    _check_scheduler(args.scheduler, parser)
+    try:
+        check_scheduler(args.scheduler)
+    except ValueError as exc:
+        parser.error(str(exc))
     out = Path(args.out)
     cache = args.cache or str(out / "feature_cache")
     weights = _weights(args.weights, args.data)

@@ -3,6 +3,7 @@
 import numpy as np
 from sklearn.model_selection import train_test_split
 
+from .._recipes import parse_data_spec
 from ..datasets import (ORDER_ONLY_PAIRS, load_ucf101, load_video_folder,
                         make_synthetic_videos)
 
@@ -38,20 +39,20 @@ def load_experiment_data(spec="synthetic", *, test_size=0.3, random_state=0):
     90
     """
     order_only = []
-    if spec == "synthetic":
+    kind, location = parse_data_spec(spec)
+    if kind == "synthetic":
         X, y = make_synthetic_videos(random_state=random_state)
         order_only = sorted(c for pair in ORDER_ONLY_PAIRS for c in pair)
         name = "synthetic"
-    elif spec.startswith("ucf101:"):
-        root = spec.split(":", 1)[1]
+    elif kind == "ucf101":
         X_train, X_test, y_train, y_test = load_ucf101(
-            root, split=1, imbalanced=True, random_state=random_state, return_X_y=True)
+            location, split=1, imbalanced=True, random_state=random_state, return_X_y=True)
         return {"name": "ucf101-imbalanced-split1", "order_only_classes": [],
                 "X_train": list(X_train), "y_train": np.asarray(y_train),
                 "X_test": list(X_test), "y_test": np.asarray(y_test)}
     else:
-        bunch = load_video_folder(spec)
-        X, y, name = list(bunch.videos), np.asarray(bunch.target), f"folder:{spec}"
+        bunch = load_video_folder(location)
+        X, y, name = list(bunch.videos), np.asarray(bunch.target), f"folder:{location}"
     index = np.arange(len(X))
     train_idx, test_idx = train_test_split(index, test_size=test_size, stratify=y,
                                            random_state=random_state)

@@ -3,38 +3,15 @@
 from dataclasses import dataclass
 
 import numpy as np
-from imblearn.over_sampling import ADASYN, SMOTE, RandomOverSampler
-from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, log_loss
 from sklearn.pipeline import make_pipeline as make_sk_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from skorch.callbacks import Callback
 
-from ..models import PAPER_PARAMS, EpochProgress, ResBiLSTMClassifier
-from ..pipeline import make_video_pipeline
-from ..sampling import SpatioTemporalOverSampler
+from .._recipes import SAMPLERS, build_pipeline, freeze, make_classifier
 
-__all__ = ["ABLATIONS", "PROFILES", "ROWS", "Row", "build_ablation_pipeline",
-           "build_row_pipeline"]
-
-PROFILES = {
-    # Seconds: checks that every row runs and every file is written, not the science.
-    "smoke": {"n_frames": 4, "image_size": 75, "hidden_size": 8, "fc_size": 8,
-              "max_epochs": 3, "lr": 1e-3, "weight_decay": 3e-4, "batch_size": 32,
-              "featurizer_batch_size": 64},
-    # Small enough for 2 CPU cores in minutes; the method's shape, not its size.
-    "quick": {"n_frames": 8, "image_size": 75, "hidden_size": 64, "fc_size": 64,
-              "max_epochs": 60, "lr": 1e-3, "weight_decay": 3e-4, "batch_size": 32,
-              "featurizer_batch_size": 64},
-    # The paper's settings (PAPER_PARAMS): alpha=40, 1024-wide, Adam lr=1e-6, L2 3e-4,
-    # on InceptionV3's own 299x299 input; the paper states no epochs or batch size.
-    "paper": {**{k: PAPER_PARAMS[k] for k in ("n_frames", "hidden_size", "fc_size", "lr",
-                                              "weight_decay")},
-              "image_size": 299, "max_epochs": 300, "batch_size": 32,
-              "featurizer_batch_size": 32},
-}
-"""Settings of ``skvideo-imb reproduce --profile``."""
+__all__ = ["ABLATIONS", "ROWS", "Row", "build_ablation_pipeline", "build_row_pipeline"]
 
 _LSTM = {"num_layers": 1, "bidirectional": False, "residual": False}
 _RESBILSTM = {"num_layers": 2, "bidirectional": True, "residual": True}
@@ -87,7 +64,7 @@ class Row:
     model: str = "lstm"
     class_weight: bool = False
 
-    SAMPLERS = ("none", "video", "smote", "adasyn", "random")
+    SAMPLERS = SAMPLERS
     MODELS = ("lstm", "resbilstm", "frames")
 
     def __post_init__(self):
@@ -146,38 +123,6 @@ def _mean_over_frames(X, n_frames):
     return X.reshape(len(X), n_frames, -1).mean(axis=1)
 
 
-def _feature_sampler(kind, y, random_state):
-    smallest = int(np.bincount(np.unique(y, return_inverse=True)[1]).min())
-    k = max(1, min(5, smallest - 1))
-    if kind == "smote":
-        return SMOTE(k_neighbors=k, random_state=random_state)
-    if kind == "adasyn":
-        # A neighbourhood no larger than the smallest class allows; ADASYN may still
-        # decline a data set (see run_reproduction).
-        return ADASYN(n_neighbors=k, random_state=random_state)
-    if kind == "random":
-        return RandomOverSampler(random_state=random_state)
-    raise ValueError(f"no feature-space sampler {kind!r}")
-
-
-def _classifier(settings, architecture, class_weight, random_state, train_split="default",
-                verbose=0, log=None, callbacks=(), device="auto"):
-    kwargs = {}
-    callbacks = list(callbacks)
-    if log is not None:
-        callbacks.append(("progress", EpochProgress(log)))
-    if callbacks:
-        kwargs["callbacks"] = callbacks
-    if train_split != "default":
-        kwargs["train_split"] = train_split
-    return ResBiLSTMClassifier(
-        n_frames=settings["n_frames"], hidden_size=settings["hidden_size"],
-        fc_size=settings["fc_size"], max_epochs=settings["max_epochs"], lr=settings["lr"],
-        weight_decay=settings["weight_decay"], batch_size=settings["batch_size"],
-        class_weight="balanced" if class_weight else None, random_state=random_state,
-        verbose=verbose, device=device, **architecture, **kwargs)
-
-
 def build_row_pipeline(row, featurizer, settings, y_train, random_state=0, verbose=0,
                        log=None, device="auto"):
     """The pipeline of one report row, around an already fitted (frozen) featurizer.
@@ -214,25 +159,18 @@ def build_row_pipeline(row, featurizer, settings, y_train, random_state=0, verbo
     >>> [name for name, _ in pipe.steps]
     ['spatiotemporaloversampler', 'frozenestimator', 'resbilstmclassifier']
     """
-    frozen = FrozenEstimator(featurizer)
-    n_frames = settings["n_frames"]
+    class_weight = "balanced" if row.class_weight else None
     if row.model == "frames":
         return make_sk_pipeline(
-            frozen, FunctionTransformer(_mean_over_frames, kw_args={"n_frames": n_frames}),
-            StandardScaler(), LogisticRegression(max_iter=2000,
-                                                 class_weight="balanced" if row.class_weight
-                                                 else None))
+            freeze(featurizer), FunctionTransformer(
+                _mean_over_frames, kw_args={"n_frames": settings["n_frames"]}),
+            StandardScaler(), LogisticRegression(max_iter=2000, class_weight=class_weight))
     architecture = {"lstm": _LSTM, "resbilstm": _RESBILSTM}[row.model]
-    classifier = _classifier(settings, architecture, row.class_weight, random_state,
-                             verbose=verbose, log=log, device=device)
-    if row.sampler == "none":
-        sampler = None
-    elif row.sampler == "video":
-        sampler = SpatioTemporalOverSampler(n_frames=n_frames, random_state=random_state)
-    else:
-        sampler = _feature_sampler(row.sampler, y_train, random_state)
-    return make_video_pipeline(sampler, n_frames=n_frames, featurizer=frozen,
-                               classifier=classifier)
+    classifier = make_classifier(settings, class_weight=class_weight,
+                                 random_state=random_state, log=log, device=device,
+                                 verbose=verbose, **architecture)
+    return build_pipeline(row.sampler, featurizer, classifier, y_train,
+                          random_state=random_state)
 
 
 def build_ablation_pipeline(name, featurizer, settings, X_valid, y_valid, random_state=0,
@@ -274,10 +212,7 @@ def build_ablation_pipeline(name, featurizer, settings, X_valid, y_valid, random
     (True, False, 'balanced')
     """
     held_out = _HeldOutScores(X_valid, np.asarray(y_valid))
-    classifier = _classifier(settings, ABLATIONS[name], True, random_state,
-                             train_split=None, log=log, callbacks=[("held_out", held_out)],
-                             device=device)
-    sampler = SpatioTemporalOverSampler(n_frames=settings["n_frames"],
-                                        random_state=random_state)
-    return make_video_pipeline(sampler, n_frames=settings["n_frames"],
-                               featurizer=FrozenEstimator(featurizer), classifier=classifier)
+    classifier = make_classifier(settings, class_weight="balanced", random_state=random_state,
+                                 log=log, callbacks=[("held_out", held_out)], device=device,
+                                 train_split=None, **ABLATIONS[name])
+    return build_pipeline("video", featurizer, classifier, y_valid, random_state=random_state)

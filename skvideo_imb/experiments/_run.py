@@ -18,10 +18,9 @@ from joblib.parallel import get_active_backend
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import train_test_split
 
-from ..features import InceptionFeaturizer
-from ..sampling import SpatioTemporalOverSampler
+from .._recipes import make_featurizer, make_sampler, profile_settings
 from ._data import load_experiment_data
-from ._grid import ABLATIONS, PROFILES, ROWS, build_ablation_pipeline, build_row_pipeline
+from ._grid import ABLATIONS, ROWS, build_ablation_pipeline, build_row_pipeline
 from ._summary import summarise_curves, summarise_rows
 
 __all__ = ["run_reproduction"]
@@ -48,10 +47,8 @@ def _prepare(data, seed, settings, weights, cache, device, ablations, verbose, l
     """One seed's data, fitted featurizer, ablation split and precomputed features."""
     data = load_experiment_data(data, random_state=seed) if isinstance(data, str) else data
     log(f"[seed {seed}] featurizer: fitting on {len(data['X_train'])} training videos")
-    featurizer = InceptionFeaturizer(
-        n_frames=settings["n_frames"], image_size=settings["image_size"], weights=weights,
-        batch_size=settings["featurizer_batch_size"], cache=cache, device=device,
-        verbose=verbose, random_state=seed)
+    featurizer = make_featurizer(settings, weights=weights, cache=cache, device=device,
+                                 verbose=verbose, random_state=seed)
     start = time.perf_counter()
     featurizer.fit(data["X_train"], data["y_train"])
     prepared = {"seed": seed, "data": data, "featurizer": featurizer,
@@ -83,8 +80,8 @@ def _prepare(data, seed, settings, weights, cache, device, ablations, verbose, l
 
 def _video_clips(X, y, settings, seed):
     """The clips the video oversampler of a row makes of ``X``."""
-    return SpatioTemporalOverSampler(n_frames=settings["n_frames"],
-                                     random_state=seed).fit_resample(X, y)[0]
+    return make_sampler("video", y, n_frames=settings["n_frames"],
+                        random_state=seed).fit_resample(X, y)[0]
 
 
 def _prefixed(log, prefix):
@@ -209,7 +206,7 @@ def run_reproduction(data="synthetic", *, seeds=(0,), profile="quick", weights=N
     >>> [len(run["rows"]) for run in results["runs"]], len(results["rows"][0]["f1_macro"]["values"])
     ([1, 1], 2)
     """
-    settings = dict(PROFILES[profile]) if isinstance(profile, str) else dict(profile)
+    settings = profile_settings(profile)
     seeds = [int(seed) for seed in seeds]
     if not seeds or len(set(seeds)) != len(seeds):
         raise ValueError(f"seeds must be distinct integers, at least one; got {seeds}.")

@@ -47,9 +47,14 @@ def test_fit_saves_the_model_its_card_and_the_validation_report(model, capsys):
     assert sum(card["validation_class_counts"].values()) == 6
     assert card["versions"]["skvideo-imb"] and card["versions"]["torch"]
     assert card["settings"]["oversampler"] == "video" and card["train_time_s"] > 0
-    assert 0 <= card["validation"]["f1_macro"] <= 1
-    assert set(card["validation"]["per_class"]) == set(card["classes"])
-    assert Path(str(model) + ".validation.txt").read_text().startswith("validation on 6")
+    validation = card["validation"]
+    assert set(validation["per_class"]) == set(card["classes"])
+    assert validation["f1_macro"] == pytest.approx(     # macro: the classes' plain mean
+        np.mean([validation["per_class"][c]["f1-score"] for c in card["classes"]]))
+    text = Path(str(model) + ".validation.txt").read_text()
+    assert text.startswith("validation on 6") and (
+        f"accuracy {validation['accuracy']:.3f}, macro F1 {validation['f1_macro']:.3f}"
+        in text)
     assert Path(str(model) + ".confusion.png").read_bytes().startswith(b"\x89PNG")
 
 
@@ -99,17 +104,102 @@ def test_the_same_data_in_another_folder_gives_the_same_model(model, videos, tmp
                                   load_model(model).predict_proba(paths))
 
 
-def test_search_chooses_among_the_values(videos, tmp_path):
-    out = tmp_path / "searched.skops"
-    assert main(["fit", str(videos), "--out", str(out), *FIT, "--search",
-                 "hidden_size=4,12", "--cv", "2", "--validation-fraction", "0"]) == 0
+@pytest.fixture(scope="module")
+def variant(videos, tmp_path_factory):
+    """Every training option away from its default, on an imbalanced copy of the tree."""
+    import shutil
+    folder = tmp_path_factory.mktemp("variant")
+    data = shutil.copytree(videos, folder / "videos")
+    for path in sorted((data / "darken").glob("*.avi"))[4:]:
+        path.unlink()                                   # darken: 4 videos, the others 6
+    out, cache = folder / "variant.skops", folder / "cache"
+    argv = ["fit", str(data), "--out", str(out), *FIT[:-1], "7", "--oversampler", "smote",
+            "--class-weight", "balanced", "--cache", str(cache), "--device", "cpu",
+            "--seed", "1", "--validation-fraction", "0", "--search", "hidden_size=4,12",
+            "--cv", "2"]
+    assert main(argv) == 0
     card = json.loads(Path(str(out) + ".json").read_text())
-    assert card["search"]["grid"] == {"resbilstmclassifier__hidden_size": [4, 12]}
-    best = card["search"]["best_params"]["resbilstmclassifier__hidden_size"]
-    assert best in (4, 12) and card["validation"] is None
-    scores = card["search"]["cv_f1_macro"]
-    assert card["search"]["best_cv_f1_macro"] == max(scores)
-    assert load_model(out)[-1].hidden_size == best
+    return {"argv": argv, "data": data, "out": out, "cache": cache, "card": card,
+            "model": load_model(out)}
+
+
+def test_fit_oversampler_smote_sizes_its_neighbourhood_to_the_smallest_fold(variant):
+    pipe, card = variant["model"], variant["card"]
+    assert [name for name, _ in pipe.steps] == ["frozenestimator", "smote",
+                                                "resbilstmclassifier"]
+    assert card["train_class_counts"]["darken"] == 4 and card["settings"]["oversampler"] == \
+        "smote"
+    # fewer than the 2 darken videos of a training fold of the 2-fold search
+    assert pipe.named_steps["smote"].k_neighbors == 1
+
+
+def _parts(variant):
+    pipe = variant["model"]
+    return pipe, pipe[-1], pipe.named_steps["frozenestimator"].estimator, \
+        variant["card"]["settings"]
+
+
+def test_fit_class_weight_balanced_reaches_the_loss(variant):
+    _, classifier, _, settings = _parts(variant)
+    assert classifier.class_weight == settings["class_weight"] == "balanced"
+    assert settings["classifier"]["class_weight"] == "balanced"
+
+
+def test_fit_device_reaches_the_featurizer_and_the_classifier(variant):
+    _, classifier, featurizer, settings = _parts(variant)
+    assert classifier.device == featurizer.device == settings["classifier"]["device"] == "cpu"
+    assert settings["device"] == "cpu"
+
+
+def test_fit_seed_reaches_every_step(variant):
+    pipe, classifier, featurizer, settings = _parts(variant)
+    assert settings["seed"] == 1
+    assert (classifier.random_state, featurizer.random_state,
+            pipe.named_steps["smote"].random_state) == (1, 1, 1)
+
+
+def test_fit_epochs_is_the_length_of_the_training_history(variant):
+    _, classifier, _, settings = _parts(variant)
+    assert len(classifier.history_) == 7 == settings["classifier"]["max_epochs"]
+
+
+def test_fit_search_keeps_the_best_of_cv_folds(variant):
+    search = variant["card"]["search"]
+    assert search["grid"] == {"resbilstmclassifier__hidden_size": [4, 12]}
+    assert search["n_splits"] == 2 and variant["card"]["validation"] is None
+    scores = search["cv_f1_macro"]
+    best = search["best_params"]["resbilstmclassifier__hidden_size"]
+    assert best == [4, 12][int(np.argmax(scores))]
+    assert search["best_cv_f1_macro"] == max(scores)
+    assert variant["model"][-1].hidden_size == best
+
+
+def test_fit_cache_keeps_the_features_for_the_next_run(variant, tmp_path, capsys):
+    files = {p: p.stat().st_mtime_ns for p in variant["cache"].rglob("*.feat")}
+    assert files
+    out = tmp_path / "again.skops"
+    argv = [str(out) if a == str(variant["out"]) else a for a in variant["argv"]]
+    capsys.readouterr()
+    assert main([*argv[:argv.index("--search")], "--epochs", "1"]) == 0
+    assert "0 frames computed" in capsys.readouterr().err      # every frame was a hit
+    assert {p: p.stat().st_mtime_ns for p in variant["cache"].rglob("*.feat")} == files
+
+
+def test_fit_seed_decides_the_model(tmp_path):
+    """Another seed, another model (tiny data; the same seed gives the same model:
+    test_the_same_data_in_another_folder_gives_the_same_model)."""
+    data = tmp_path / "tiny"
+    assert main(["make-data", "synthetic", str(data), "--videos-per-class", "2",
+                 "--frames", "6", "6", "--size", "16"]) == 0
+    paths = sorted(str(p) for p in data.rglob("*.avi"))
+    proba = []
+    for seed in ("0", "1"):
+        out = tmp_path / f"{seed}.skops"
+        assert main(["fit", str(data), "--out", str(out), "--profile", "smoke", "--weights",
+                     "none", "--epochs", "2", "--validation-fraction", "0",
+                     "--seed", seed]) == 0
+        proba.append(load_model(out).predict_proba(paths))
+    assert not np.allclose(proba[0], proba[1])
 
 
 def test_a_timeline_switches_label_where_two_videos_join(tmp_path):
@@ -155,7 +245,8 @@ def test_expected_failures_print_one_line_and_exit_non_zero(argv, message, tmp_p
     assert message in str(raised.value)
 
 
-def test_offline_default_weights_is_one_line_not_a_traceback(videos, tmp_path, monkeypatch):
+def test_offline_default_weights_is_one_line_not_a_traceback(videos, tmp_path, monkeypatch,
+                                                             capsys):
     import urllib.error
 
     import torch
@@ -165,6 +256,9 @@ def test_offline_default_weights_is_one_line_not_a_traceback(videos, tmp_path, m
     monkeypatch.setattr(torch.hub, "load_state_dict_from_url", offline)
     done = main(["fit", str(videos), "--out", str(tmp_path / "m.skops"), "--profile", "smoke"])
     assert done == 1
+    line = _one_error_line(capsys)
+    assert line.startswith("skvideo-imb fit: error: could not load torchvision's")
+    assert "Temporary failure in name resolution" in line and "weights=None" in line
 
 
 @pytest.mark.parametrize("command", ["fit", "predict", "make-data", "check", "reproduce",

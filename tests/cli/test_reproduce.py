@@ -2,9 +2,6 @@
 
 import csv
 import json
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 from sklearn.metrics import accuracy_score, f1_score
@@ -94,10 +91,12 @@ def test_plots_are_valid_pngs(report):
         assert data.startswith(PNG_MAGIC) and len(data) > 5000
 
 
-def test_python_dash_m_help():
-    out = subprocess.run([sys.executable, "-m", "skvideo_imb", "reproduce", "--help"],
-                         capture_output=True, text=True, check=True).stdout
-    assert "--profile" in out and "ucf101:ROOT" in out
+def test_help_names_the_data_forms_and_the_profiles(capsys):
+    # (`python -m skvideo_imb` is run in a fresh process by test_fit_predict.py)
+    with pytest.raises(SystemExit):
+        main(["reproduce", "--help"])
+    out = capsys.readouterr().out
+    assert "--profile {smoke,quick,paper}" in out and "ucf101:ROOT" in out
 
 
 def test_bad_data_path_is_a_usage_error(tmp_path, capsys):
@@ -117,13 +116,24 @@ def test_class_per_folder_data(tmp_path):
     from skvideo_imb.datasets import make_synthetic_videos
     sizes = {"brighten": 8, "darken": 4, "move_right": 6, "move_left": 4, "checkerboard": 5}
     make_synthetic_videos(sizes, n_frames=(6, 8), directory=tmp_path / "videos")
-    out = tmp_path / "out"
+    out, cache = tmp_path / "out", tmp_path / "cache"
     assert main(["reproduce", "--data", str(tmp_path / "videos"), "--profile", "smoke",
-                 "--weights", "none", "--no-ablations", "--seeds", "1",
-                 "--out", str(out)]) == 0
+                 "--weights", "none", "--no-ablations", "--seeds", "1", "--seed", "5",
+                 "--cache", str(cache), "--device", "cpu", "--out", str(out)]) == 0
     record = json.loads((out / "run.json").read_text())
     assert record["data_name"].startswith("folder:") and record["n_test"] == 9
     assert len(_scored_rows(out)) >= len(ROWS) - 1
+    # the options: weights none (the default would download ImageNet's), the seed, the
+    # cache folder (instead of OUT/feature_cache), the device of every estimator
+    assert record["weights"] is None and "weights=None" in record["runs"][0]["rows"][0][
+        "pipeline"]
+    assert record["seed"] == 5 and [run["seed"] for run in record["runs"]] == [5]
+    assert any(cache.rglob("*.feat")) and not (out / "feature_cache").exists()
+    assert record["device"] == "cpu"
+    lstm_rows = [r for r in record["runs"][0]["rows"]
+                 if r["row"]["model"] != "frames" and "error" not in r]
+    assert all(r["pipeline"].count("device='cpu'") == 2            # featurizer, LSTM
+               and r["pipeline"].count("random_state=5") >= 2 for r in lstm_rows)
 
 
 def test_ucf101_layout_with_the_imbalance_protocol(tmp_path):
@@ -138,7 +148,7 @@ def test_ucf101_layout_with_the_imbalance_protocol(tmp_path):
     train, test = [], []
     for label, name in enumerate(classes, 1):
         (root / "UCF-101" / name).mkdir(parents=True)
-        for group in range(1, 8):
+        for group in range(1, 15 if name == "YoYo" else 8):   # YoYo: 12 training videos
             rel = f"{name}/v_{name}_g{group:02d}_c01.avi"
             frames = gradient_video(n_frames=6 + group % 3, height=16, width=16)
             write_video(root / "UCF-101" / rel, frames if label != 2 else frames[::-1])
@@ -153,7 +163,11 @@ def test_ucf101_layout_with_the_imbalance_protocol(tmp_path):
                  "--out", str(out)]) == 0
     record = json.loads((out / "run.json").read_text())
     assert record["data_name"] == "ucf101-imbalanced-split1" and record["n_test"] == 6
-    assert sum(record["train_class_counts"].values()) <= 15  # the protocol only removes
+    # the protocol (classes shrunk at random to no fewer than 10) with the run's seed
+    from skvideo_imb.datasets import load_ucf101
+    protocol = load_ucf101(root, split=1, imbalanced=True, random_state=0).train.target
+    assert record["train_class_counts"] == dict(zip(*np.unique(protocol, return_counts=True)))
+    assert record["train_class_counts"]["YoYo"] < 12          # ... removed videos
     assert len(_scored_rows(out)) >= len(ROWS) - 1
 
 

@@ -6,7 +6,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from skvideo_imb.datasets import load_ucf101
+from skvideo_imb.datasets import load_ucf101, make_imbalanced_subset
 from skvideo_imb.io import count_frames
 
 # (classInd name, the spelling used in its file names): UCF101 really has this quirk.
@@ -142,6 +142,10 @@ def test_imbalanced_training_set(ucf_root):
     assert set(data.train.videos) <= set(full.train.videos)
     counts = Counter(data.train.target.tolist())
     assert set(counts) == set(full.target_names) and all(1 <= n <= 4 for n in counts.values())
+    assert sum(counts.values()) < len(full.train.videos)      # the protocol removed videos
+    protocol, _ = make_imbalanced_subset(full.train.videos, full.train.target,
+                                         min_per_class=1, random_state=0)
+    assert data.train.videos == protocol                      # ... with its seed
     assert data.test.videos == full.test.videos  # the test set is never changed
     assert np.array_equal(data.test.target, full.test.target)
     # with the paper's minimum of 10, classes this small keep every video

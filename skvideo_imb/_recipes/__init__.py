@@ -1,0 +1,19 @@
+"""How the command line and the experiments turn settings into runs (private).
+
+One place for each decision both of them make: the size profiles, what a ``DATA``
+specification means, which sampler a name stands for (and SMOTE's neighbourhood rule),
+how a pipeline is built around a fitted, frozen featurizer, and where parallel work
+runs.  ``skvideo_imb.cli`` and ``skvideo_imb.experiments`` import from here, never from
+each other.
+"""
+
+from ._build import (FROZEN_STEP, SAMPLERS, build_pipeline, freeze, make_classifier,
+                     make_featurizer, make_sampler, n_neighbors_for)
+from ._data_spec import DataSpec, parse_data_spec
+from ._profiles import PROFILES, profile_settings
+from ._scheduler import check_scheduler, scheduler
+
+__all__ = ["FROZEN_STEP", "PROFILES", "SAMPLERS", "DataSpec", "build_pipeline",
+           "check_scheduler", "freeze", "make_classifier", "make_featurizer",
+           "make_sampler", "n_neighbors_for", "parse_data_spec", "profile_settings",
+           "scheduler"]

@@ -1,0 +1,46 @@
+"""What a ``DATA`` argument names: the built-in synthetic set, UCF101, or a folder."""
+
+from typing import NamedTuple
+
+__all__ = ["DataSpec", "parse_data_spec"]
+
+
+class DataSpec(NamedTuple):
+    """A parsed ``DATA`` argument: ``kind`` and, but for synthetic data, ``location``."""
+
+    kind: str
+    location: str = None
+
+
+def parse_data_spec(spec, *, synthetic=True):
+    """Read ``"synthetic"``, ``"ucf101:ROOT"`` or a class-per-folder path.
+
+    Parameters
+    ----------
+    spec : str
+    synthetic : bool, default=True
+        Whether ``"synthetic"`` names the built-in data set (otherwise it is a path).
+
+    Returns
+    -------
+    spec : DataSpec
+        ``kind`` is ``"synthetic"``, ``"ucf101"`` (``location``: the root) or
+        ``"folder"`` (``location``: the path).
+
+    Examples
+    --------
+    >>> from skvideo_imb._recipes import parse_data_spec
+    >>> parse_data_spec("ucf101:/data/UCF101")
+    DataSpec(kind='ucf101', location='/data/UCF101')
+    >>> parse_data_spec("videos").kind, parse_data_spec("synthetic").kind
+    ('folder', 'synthetic')
+    """
+    if synthetic and spec == "synthetic":
+        return DataSpec("synthetic")
+    kind, sep, root = str(spec).partition(":")
+    if sep and kind == "ucf101":
+        if not root:
+            raise ValueError(f"{spec!r} names no folder: write ucf101:ROOT, ROOT the "
+                             "folder that holds UCF-101/ and ucfTrainTestlist/.")
+        return DataSpec("ucf101", root)
+    return DataSpec("folder", str(spec))

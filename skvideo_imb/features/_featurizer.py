@@ -16,6 +16,7 @@ from sklearn.utils.validation import check_is_fitted
 from tqdm.auto import tqdm
 
 from .. import _runtime
+from .._seeds import draw_seed
 from ..io import check_videos
 from . import _backbones as bb
 from ._cache import FeatureCache, check_cache_folder
@@ -281,7 +282,7 @@ class InceptionFeaturizer(TransformerMixin, BaseEstimator):
         precision = _runtime.resolve_precision(self.precision, device, bf16_on_cpu=True)
         engine = resolve_engine(self.engine, device)
         rng = check_random_state(self.random_state)
-        seed = int(rng.randint(np.iinfo(np.int32).max))
+        seed = draw_seed(rng)
 
         backbone = bb.build_backbone(self.backbone, self.weights, seed)
         model = backbone.model.to(device)

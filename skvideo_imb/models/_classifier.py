@@ -11,7 +11,6 @@ from skorch.dataset import ValidSplit, unpack_data
 from skorch.utils import TeeGenerator, is_dataset, to_numpy, to_tensor
 from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import (
     Interval,
     StrOptions,
@@ -28,6 +27,7 @@ from sklearn.utils.validation import (
 )
 
 from .. import _runtime
+from .._seeds import draw_seed
 from ._module import ResBiLSTM
 
 __all__ = ["PAPER_PARAMS", "ResBiLSTMClassifier"]
@@ -464,8 +464,7 @@ class ResBiLSTMClassifier(NeuralNetClassifier):
         if sample_weight is not None:
             data["sample_weight"] = _check_sample_weight(
                 sample_weight, X, dtype=np.float32, ensure_non_negative=True)
-        self.seed_ = (None if self.random_state is None else
-                      int(check_random_state(self.random_state).randint(2**31 - 1)))
+        self.seed_ = None if self.random_state is None else draw_seed(self.random_state)
         # initialisation, dropout and shuffling draw from the CPU generator and the
         # fit's GPU only; both are seeded here and restored afterwards
         device = _runtime.resolve_device(self.device) if reset else self.device_

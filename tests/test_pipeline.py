@@ -265,7 +265,7 @@ def test_grid_search_reuses_cached_features(data, tmp_path, monkeypatch):
     assert sum(computed) == n_entries
     # fits after the first one computed nothing new for the videos they share with it
     fitted = search.best_estimator_
-    assert fitted[1].cache_misses_ == 0 and fitted[1].cache_hits_ > 0
+    assert fitted[1].cache_stats().misses == 0 and fitted[1].cache_stats().hits > 0
 
 
 @pytest.mark.parametrize("make", [

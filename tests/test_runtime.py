@@ -4,7 +4,6 @@ The hardware is mocked (CPU flags, CUDA availability, GPU compute capability), s
 whole resolution table runs on a CPU-only machine.
 """
 
-import pickle
 import types
 import warnings
 from contextlib import contextmanager

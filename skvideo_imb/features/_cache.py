@@ -13,9 +13,9 @@ Layout under the cache directory::
 A frame's file name is the digest of its full key: the network setting (the
 featurizer's ``_network_setting``: preprocessing version, backbone, exact weights,
 model digest, image size, precision, engine, device type, batch size), the frame's
-identity (the video file's absolute path, size and modification
-time plus the frame index; or, for array videos, a hash of the frame's pixels) and the
-augmentation parameters.
+identity (the video file's absolute path, size and modification time plus the frame
+index; or, for array videos, a hash of the frame's pixels) and the augmentation
+parameters.
 
 Every record is checksummed.  A feature file holds a header (magic, the key digest, the
 vector length, a checksum of the payload) then the float32 vector; a count file holds

@@ -56,7 +56,7 @@ CHILD = textwrap.dedent("""
     start = time.perf_counter()
     featurizer.transform(videos)
     seconds = time.perf_counter() - start
-    print(json.dumps({"seconds": seconds, "computed": featurizer.cache_misses_, **spent}))
+    print(json.dumps({"seconds": seconds, "computed": featurizer.cache_stats().misses, **spent}))
 """)
 
 

@@ -61,16 +61,16 @@ print([name for name, _ in pipe.steps])
 # %%
 # A scorer that also reads the cache statistics
 # ---------------------------------------------
-# ``cache_hits_`` and ``cache_misses_`` count the distinct frames of the featurizer's
-# *last* ``transform`` that were read from the cache and computed by the network.  The
-# search calls its scorer right after each fit, so on entry those attributes still
+# ``featurizer.cache_stats()`` counts the distinct frames of the featurizer's *last*
+# ``transform`` that were read from the cache and computed by the network.  The
+# search calls its scorer right after each fit, so on entry those statistics still
 # describe the fit's training transform (the oversampled clips of the fold).  A
 # scorer may return several named scores; the search reports each of them.
 # (We keep ``n_jobs=1``: the frozen featurizer is one object shared by all fits.)
 
 
 def macro_f1_and_cache(estimator, X, y):
-    hits, misses = featurizer.cache_hits_, featurizer.cache_misses_
+    hits, misses = featurizer.cache_stats()
     y_pred = estimator.predict(X)
     f1 = f1_score(y, y_pred, average="macro", zero_division=0)
     return {"f1_macro": f1,
@@ -123,8 +123,8 @@ hit_rates = np.concatenate(
 print(f"frames computed in {hit_rates.size} fits: {int(computed)}")
 print(f"cache hit rate per fit: {hit_rates.min():.0%} to "
       f"{hit_rates.max():.0%}, mean {hit_rates.mean():.0%}")
-print(f"refit: {featurizer.cache_hits_} frames read, "
-      f"{featurizer.cache_misses_} computed")
+print(f"refit: {featurizer.cache_stats().hits} frames read, "
+      f"{featurizer.cache_stats().misses} computed")
 for key, value in search.best_params_.items():
     print(f"best {key.split('__')[-1]}: {value}")
 test_f1 = f1_score(y_test, search.predict(X_test), average="macro")

@@ -94,11 +94,11 @@ for name, sampler in samplers.items():
                             zero_division=0)
     print(f"{name}: {' -> '.join(step for step, _ in pipe.steps)}\n"
           f"    macro F1 {scores[name]:.3f}; test frames: "
-          f"{featurizer.cache_hits_} from the cache, "
-          f"{featurizer.cache_misses_} computed")
+          f"{featurizer.cache_stats().hits} from the cache, "
+          f"{featurizer.cache_stats().misses} computed")
 
 # %%
-# ``cache_hits_`` and ``cache_misses_`` describe the featurizer's last ``transform``,
+# ``featurizer.cache_stats()`` describes the featurizer's last ``transform``,
 # here the test videos at ``predict``.  The first pipeline computed their features and
 # the other three read them from the cache.  The same goes for the training videos:
 # only the video oversampler's synthetic clips (new frames, new augmentations) needed

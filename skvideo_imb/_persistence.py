@@ -26,6 +26,7 @@ import uuid
 import warnings
 
 from ._model_audit import LIMITS, TRUSTED_NODES, TRUSTED_TYPES, audit_model_file, json_depth
+from ._steps import walk_steps
 from ._versions import PACKAGES, package_versions
 
 __all__ = ["LIMITS", "TRUSTED_NODES", "TRUSTED_TYPES", "card_path", "inspect_model",
@@ -130,23 +131,9 @@ def _fsync(name):
         os.fsync(f.fileno())
 
 
-def _steps(model):
-    """The model, its steps and the estimators their wrappers hold."""
-    found, todo = [], [model]
-    while todo:
-        step = todo.pop(0)
-        if step is None or isinstance(step, str) or not hasattr(step, "get_params"):
-            continue
-        found.append(step)
-        todo.extend(s for _, s in getattr(step, "steps", None) or [])
-        if hasattr(step, "estimator"):  # FrozenEstimator and other wrappers
-            todo.append(step.estimator)
-    return found
-
-
 def _featurizers(model):
     """The model's featurizers (steps with a ``pickle_model`` parameter), wrapped or not."""
-    return [step for step in _steps(model) if "pickle_model" in step.get_params(deep=False)]
+    return [step for step in walk_steps(model) if "pickle_model" in step.get_params(deep=False)]
 
 
 def _read_model_bytes(path):
@@ -301,7 +288,7 @@ def load_model(path, *, trusted=None):
                          f"{type(exc).__name__}: {exc}") from exc
     for featurizer in _featurizers(model):  # the file never decides where we write
         featurizer.set_params(cache=None)
-    for step in _steps(model):
+    for step in walk_steps(model):
         if step.get_params(deep=False).get("memory") is not None:
             step.set_params(memory=None)
     return model

@@ -44,7 +44,8 @@ which turns off glibc's adaptive ``mmap`` threshold: every tensor buffer over 12
 is then mapped and unmapped afresh, page faults and all, and PyTorch trained the
 quick-size LSTM at half speed in such a process (``benchmarks/search_scaling.py``; the
 same process with the thresholds below ran at full speed).  :func:`dask_worker_config`
-is the Dask configuration that starts workers with thresholds that keep torch fast.
+is the Dask configuration that starts workers with thresholds that keep torch fast,
+and with one torch thread per worker thread.
 """
 
 import os
@@ -402,13 +403,22 @@ WORKER_MALLOC_ENVIRON = {"MALLOC_TRIM_THRESHOLD_": 128 * 2**20,
                          "MALLOC_MMAP_THRESHOLD_": 32 * 2**20}
 """glibc malloc thresholds for Dask worker processes (see the module's notes)."""
 
+WORKER_THREADS_ENVIRON = {"OMP_NUM_THREADS": 1, "MKL_NUM_THREADS": 1,
+                          "OPENBLAS_NUM_THREADS": 1}
+"""One torch (OpenMP, MKL, OpenBLAS) thread per Dask worker thread: the cluster's
+processes and threads already use the cores, and torch's default of a thread per core
+in every worker would oversubscribe them."""
+
 
 def dask_worker_config():
     """Settings for :func:`dask.config.set` that start fast Dask workers for torch.
 
     They replace Dask's ``MALLOC_TRIM_THRESHOLD_`` of 64 KiB in the environment of the
     worker processes a nanny starts (``LocalCluster``, ``dask worker``) by
-    :data:`WORKER_MALLOC_ENVIRON`.  Set them before the cluster starts.
+    :data:`WORKER_MALLOC_ENVIRON`, and limit torch to one thread per worker thread
+    (:data:`WORKER_THREADS_ENVIRON`; Dask's default configuration does so too, but a
+    site configuration that replaces ``pre-spawn-environ`` would not).  Set them
+    before the cluster starts.
 
     Returns
     -------
@@ -419,7 +429,10 @@ def dask_worker_config():
     >>> from skvideo_imb._runtime import dask_worker_config
     >>> sorted(dask_worker_config())  # doctest: +NORMALIZE_WHITESPACE
     ['distributed.nanny.pre-spawn-environ.MALLOC_MMAP_THRESHOLD_',
-     'distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_']
+     'distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_',
+     'distributed.nanny.pre-spawn-environ.MKL_NUM_THREADS',
+     'distributed.nanny.pre-spawn-environ.OMP_NUM_THREADS',
+     'distributed.nanny.pre-spawn-environ.OPENBLAS_NUM_THREADS']
     """
     return {f"distributed.nanny.pre-spawn-environ.{name}": value
-            for name, value in WORKER_MALLOC_ENVIRON.items()}
+            for name, value in {**WORKER_MALLOC_ENVIRON, **WORKER_THREADS_ENVIRON}.items()}

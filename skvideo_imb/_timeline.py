@@ -4,6 +4,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from ._steps import walk_steps
 from .io import Clip, check_video, count_frames
 from .io._disk import frame_rate
 
@@ -149,8 +150,8 @@ def _plain(value):
 
 def _model_n_frames(model):
     n_frames = getattr(model, "n_frames", None)
-    for _, step in getattr(model, "steps", []):
-        n_frames = n_frames or step.get_params().get("n_frames")
+    for step in walk_steps(model):
+        n_frames = n_frames or step.get_params(deep=False).get("n_frames")
     if not n_frames:
         raise ValueError("the model does not say how many frames it reads; pass n_frames.")
     return int(n_frames)

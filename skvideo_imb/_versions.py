@@ -3,19 +3,22 @@
 import platform
 from importlib.metadata import PackageNotFoundError, version
 
-__all__ = ["PACKAGES", "package_versions"]
+__all__ = ["PACKAGES", "package_version", "package_versions"]
 
 PACKAGES = ("skvideo-imb", "numpy", "scikit-learn", "imbalanced-learn", "torch",
             "torchvision", "skorch", "opencv-python", "openvino", "skops")
 """Distributions whose versions reports and model cards record."""
 
 
+def package_version(name):
+    """The installed version of distribution ``name``, or None when it is not installed."""
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return None
+
+
 def package_versions():
     """``{"python": ..., distribution: version or None}`` for :data:`PACKAGES`."""
-    versions = {"python": platform.python_version()}
-    for name in PACKAGES:
-        try:
-            versions[name] = version(name)
-        except PackageNotFoundError:
-            versions[name] = None
-    return versions
+    return {"python": platform.python_version(),
+            **{name: package_version(name) for name in PACKAGES}}

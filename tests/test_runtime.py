@@ -4,7 +4,6 @@ The hardware is mocked (CPU flags, CUDA availability, GPU compute capability), s
 whole resolution table runs on a CPU-only machine.
 """
 
-import pickle
 import types
 import warnings
 from contextlib import contextmanager
@@ -197,12 +196,14 @@ def test_featurizer_fitted_on_cuda_loads_on_a_cpu_only_machine(monkeypatch, cpu_
                                  precision="fp32", n_calibration_frames=4,
                                  random_state=0).fit(videos)
     expected = fitted.transform(videos)
-    restored = pickle.loads(pickle.dumps(fitted))
-    restored.device, restored.device_, restored.precision_ = "cuda", "cuda:0", "bf16"
+    state = fitted.__getstate__()
+    state["device"], state["device_"], state["precision_"] = "cuda", "cuda:0", "bf16"
+    restored = InceptionFeaturizer.__new__(InceptionFeaturizer)
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     with pytest.warns(RuntimeWarning, match="without CUDA: it runs on the CPU"):
-        features = restored.transform(videos)
+        restored.__setstate__(state)                 # decided once, on loading
     assert restored.device_ == "cpu" and restored.precision_ == "fp32"
+    features = restored.transform(videos)
     np.testing.assert_array_equal(features, expected)
 
 

@@ -23,7 +23,8 @@ import os
 
 import cv2
 import numpy as np
-from sklearn.utils import check_random_state
+
+from .._seeds import draw_seed
 
 __all__ = ["DEFAULT_CLASS_SIZES", "ORDER_ONLY_PAIRS", "SYNTHETIC_CLASSES",
            "make_synthetic_videos"]
@@ -270,7 +271,7 @@ def make_synthetic_videos(n_videos_per_class=None, *, n_frames=(12, 20),
         raise ValueError(f"video files need an even frame_size (codecs crop odd sizes), "
                          f"got {(height, width)}; use an even size or "
                          "video_format='frames'.")
-    seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+    seed = draw_seed(random_state)
 
     X, y = [], []
     for class_index, class_name in enumerate(SYNTHETIC_CLASSES):

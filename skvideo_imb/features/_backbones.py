@@ -20,6 +20,7 @@ import torchvision
 from torch import nn
 
 from .._runtime import autocast, seeded
+from .._seeds import FIXED_SEED
 
 __all__ = ["IMAGENET_MEAN", "IMAGENET_STD", "Backbone", "batchnorm_layers",
            "batchnorm_state", "build_architecture", "build_backbone", "check_backbone",
@@ -225,7 +226,7 @@ def build_backbone(backbone, weights, seed):
             state, source = _torchvision_state_dict(backbone, weights)
         else:
             state, source = _file_state_dict(weights)
-        model = build_architecture(backbone, kwargs, seed=0)
+        model = build_architecture(backbone, kwargs, FIXED_SEED)
         _load_state(model, state, backbone, f"weights {source!r}")
     n_features = _strip_classifier(model, backbone)
     model.eval()
@@ -235,7 +236,7 @@ def build_backbone(backbone, weights, seed):
 
 def rebuild_backbone(backbone, build_kwargs, state):
     """The architecture with a saved (classifier-free) state dict loaded."""
-    model = build_architecture(backbone, build_kwargs, seed=0)
+    model = build_architecture(backbone, build_kwargs, FIXED_SEED)
     _strip_classifier(model, backbone)
     model.load_state_dict(state)
     model.eval()

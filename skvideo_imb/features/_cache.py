@@ -3,16 +3,19 @@
 Layout under the cache directory::
 
     <cache>/
-      <backbone>-<image_size>px-<precision>-<model digest[:16]>/   one network setting
+      <backbone>-<image_size>px-<precision>-<engine>-<model digest[:16]>/   one network
         model.json                    what the folder holds (human readable)
         ab/abcdef....feat             one frame's feature vector (2-hex-digit shards)
+        claims/ab/abcdef....claim     leases on frames being computed (see below)
+        openvino-<image_size>px/      compiled OpenVINO models (engine "openvino")
       counts/ab/abcdef....count       decoded frame counts of video files
 
-A frame's file name is the digest of its full key: the network setting (backbone, exact
-weights, image size, precision, engine, device type, batch size, preprocessing
-version), the frame's identity (the video file's absolute path, size and modification
-time plus the frame index; or, for array videos, a hash of the frame's pixels) and the
-augmentation parameters.
+A frame's file name is the digest of its full key: the network setting (the
+featurizer's ``_network_setting``: preprocessing version, backbone, exact weights,
+model digest, image size, precision, engine, device type, batch size), the frame's
+identity (the video file's absolute path, size and modification time plus the frame
+index; or, for array videos, a hash of the frame's pixels) and the augmentation
+parameters.
 
 Every record is checksummed.  A feature file holds a header (magic, the key digest, the
 vector length, a checksum of the payload) then the float32 vector; a count file holds

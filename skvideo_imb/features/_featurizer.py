@@ -3,11 +3,11 @@
 import os
 import threading
 import warnings
+from collections import namedtuple
 from numbers import Integral
 
 import numpy as np
 import torch
-import torchvision
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -15,7 +15,9 @@ from sklearn.utils.validation import check_is_fitted
 
 from .. import _runtime
 from .._progress import progress, write_line
-from ..io import check_videos
+from .._seeds import draw_seed
+from .._versions import package_version
+from ..io import Clip, as_clip, check_videos
 from . import _backbones as bb
 from ._cache import FeatureCache, check_cache_folder
 from ._engines import ENGINES, _Normalize, build_engine, engine_available, resolve_engine
@@ -29,7 +31,8 @@ __all__ = ["InceptionFeaturizer"]
 # sizes a fitted state may ask for when it is loaded (far beyond any real use, far below
 # what would exhaust memory or processes)
 _STATE_BOUNDS = {"n_frames": 100_000, "image_size": 4096, "batch_size": 65_536,
-                 "num_workers": 256, "n_frame_features_": 1_000_000}
+                 "num_workers": 256, "n_frame_features_": 1_000_000,
+                 "n_frames_": 100_000, "image_size_": 4096}
 
 
 def check_state_sizes(state):
@@ -65,6 +68,23 @@ def _check_fitted_state(state):
 
 _BUILD_LOCK = threading.RLock()  # building a network or an engine, once per featurizer
 _PREPROCESSING_VERSION = 2  # 2: OpenCV area/bilinear resizing (resize_square)
+
+CacheStats = namedtuple("CacheStats", ["hits", "misses"])
+CacheStats.__doc__ = """Distinct frames of one transform read from the cache and computed."""
+
+
+class _InProcess:
+    """What a fitted featurizer builds and counts in this process; never pickled.
+
+    Not fitted state: ``fit`` and unpickling create it, ``transform`` fills it (the
+    network rebuilt after unpickling, the engine, the last transform's statistics), so
+    that ``transform`` leaves the featurizer's attributes as ``fit`` left them.
+    """
+
+    def __init__(self, model=None):
+        self.model = model
+        self.engine = self.engine_key = None
+        self.stats = None
 
 
 class InceptionFeaturizer(TransformerMixin, BaseEstimator):
@@ -174,10 +194,10 @@ class InceptionFeaturizer(TransformerMixin, BaseEstimator):
     model_digest_ : str
         Hash of every parameter and buffer of the fitted network; identifies it in the
         feature cache.
-    cache_hits_ : int
-        Distinct frames of the last :meth:`transform` read from the cache.
-    cache_misses_ : int
-        Distinct frames of the last :meth:`transform` computed by the network.
+    n_frames_ : int
+        ``n_frames`` at :meth:`fit`: frames per sample that :meth:`transform` reads.
+    image_size_ : int
+        ``image_size`` at :meth:`fit`: the side of the network input.
 
     See Also
     --------
@@ -191,6 +211,15 @@ class InceptionFeaturizer(TransformerMixin, BaseEstimator):
     resized as soon as they are decoded, so only small frames are held), then
     normalised with ImageNet's mean and standard deviation (for InceptionV3 with
     torchvision's weights the network itself maps those to its own input range).
+
+    **Fitted state.**  As in scikit-learn, only ``fit`` changes the featurizer's
+    attributes: ``transform`` reads ``n_frames_`` and ``image_size_`` (so setting
+    ``n_frames`` or ``image_size`` after ``fit`` takes effect at the next ``fit``),
+    reports cache statistics through :meth:`cache_stats`, and a featurizer loaded on
+    a machine without its GPU or engine gets its ``device_``, ``precision_`` and
+    ``engine_`` for this machine when it is loaded, with a warning.  ``batch_size``,
+    ``num_workers``, ``cache``, ``flatten`` and ``verbose`` may be changed after
+    ``fit``.
 
     **Threads.**  As in scikit-learn, ``fit`` mutates the estimator and must not run
     concurrently with anything else on it; a fitted featurizer's ``transform`` may be
@@ -282,7 +311,7 @@ class InceptionFeaturizer(TransformerMixin, BaseEstimator):
         precision = _runtime.resolve_precision(self.precision, device, bf16_on_cpu=True)
         engine = resolve_engine(self.engine, device)
         rng = check_random_state(self.random_state)
-        seed = int(rng.randint(np.iinfo(np.int32).max))
+        seed = draw_seed(rng)
 
         backbone = bb.build_backbone(self.backbone, self.weights, seed)
         model = backbone.model.to(device)
@@ -293,8 +322,9 @@ class InceptionFeaturizer(TransformerMixin, BaseEstimator):
 
         self._seed = seed
         self._build_kwargs = backbone.build_kwargs
-        self._model = model
-        self._engine = None
+        self._in_process = _InProcess(model)
+        self.n_frames_ = self.n_frames
+        self.image_size_ = self.image_size
         self.n_frame_features_ = backbone.n_features
         self.device_ = str(device)
         self.precision_ = precision
@@ -305,17 +335,17 @@ class InceptionFeaturizer(TransformerMixin, BaseEstimator):
 
     def _recalibrate(self, model, samples, device, precision, rng):
         """Cumulative BatchNorm statistics over (a random subset of) training frames."""
-        n_total = len(samples) * self.n_frames
-        n_cal = n_total if self.n_calibration_frames is None else min(
-            n_total, self.n_calibration_frames)
-        chosen = np.sort(rng.choice(n_total, size=n_cal, replace=False))
-        by_sample = {}
-        for flat in chosen:
-            by_sample.setdefault(int(flat) // self.n_frames, []).append(int(flat) % self.n_frames)
-        order = sorted(by_sample)
-        dataset = SampleFrames([samples[i] for i in order], self.n_frames, self.image_size,
-                               network_key="calibration",
-                               positions=[by_sample[i] for i in order])
+        clips = [as_clip(sample, self.n_frames).resolve() for sample in samples]
+        plan = [(clip, t) for clip in clips for t in range(clip.n_frames)]
+        n_cal = len(plan) if self.n_calibration_frames is None else min(
+            len(plan), self.n_calibration_frames)
+        chosen = {}  # id(clip) -> (clip, its frame indices drawn), in the plan's order
+        for k in np.sort(rng.choice(len(plan), size=n_cal, replace=False)):
+            clip, t = plan[k]
+            chosen.setdefault(id(clip), (clip, []))[1].append(clip.indices[t])
+        dataset = SampleFrames([Clip(clip.video, indices, clip.augmentation)
+                                for clip, indices in chosen.values()], None,
+                               self.image_size, network_key="calibration")
         chunks = [item.frames for item in iterate(dataset, self.num_workers)
                   if item.frames is not None]
         frames = torch.cat(chunks)
@@ -336,41 +366,32 @@ class InceptionFeaturizer(TransformerMixin, BaseEstimator):
     def _get_engine(self):
         """The engine running the fitted network, built once per process and setting."""
         model = self._get_model()
-        key = (self.engine_, int(self.image_size), int(self.batch_size))
-        engine = getattr(self, "_engine", None)
-        if engine is None or self._engine_key != key:
+        here = self._in_process
+        key = (self.engine_, int(self.image_size_), int(self.batch_size))
+        if here.engine is None or here.engine_key != key:
             with _BUILD_LOCK:  # threads sharing this featurizer build the engine once
-                if getattr(self, "_engine", None) is None or self._engine_key != key:
+                if here.engine is None or here.engine_key != key:
                     cache = self._feature_cache()
-                    store = (os.path.join(cache.folder, f"openvino-{int(self.image_size)}px")
+                    store = (os.path.join(cache.folder, f"openvino-{int(self.image_size_)}px")
                              if cache is not None else None)
                     built = build_engine(
                         self.engine_, model, torch.device(self.device_), self.precision_,
-                        int(self.image_size), store, self.model_digest_,
+                        int(self.image_size_), store, self.model_digest_,
                         batch_size=int(self.batch_size))
-                    self._engine_key = key  # the key first: unlocked readers check both
-                    self._engine = built
-                engine = self._engine
-        return engine
+                    here.engine_key = key  # the key first: unlocked readers check both
+                    here.engine = built
+        return here.engine
 
     def _get_model(self):
-        model = getattr(self, "_model", None)
-        if model is None:
+        here = self._in_process
+        if here.model is None:
             with _BUILD_LOCK:  # threads sharing this featurizer build the network once
-                model = getattr(self, "_model", None)
-                if model is None:
-                    model = self._model = self._rebuild_model()
-        return model
+                if here.model is None:
+                    here.model = self._rebuild_model()
+        return here.model
 
     def _rebuild_model(self):
-        """Rebuild the fitted network after unpickling, and check it is the same.
-
-        It runs where it was fitted; on a machine without the fitted GPU, on the CPU
-        (with a warning and the precision resolved again for the CPU).
-        """
-        device, self.precision_ = _runtime.relocate(
-            self.device_, self.precision_, self.precision, bf16_on_cpu=True,
-            what=f"a {type(self).__name__}")
+        """Rebuild the fitted network after unpickling, and check it is the same."""
         state = getattr(self, "_model_state", None)
         if state is not None:
             model = bb.rebuild_backbone(self.backbone, self._build_kwargs,
@@ -386,20 +407,31 @@ class InceptionFeaturizer(TransformerMixin, BaseEstimator):
                 f"(weights {self.weights_source_!r} changed, or a different torch "
                 f"version initialises differently); refit, or pickle the fitted "
                 f"featurizer with pickle_model=True.")
-        self.device_ = str(device)
-        if not engine_available(self.engine_, device):
+        return model.to(torch.device(self.device_))
+
+    def _relocate(self, state):
+        """Where an unpickled fitted featurizer runs: where it was fitted, else the CPU.
+
+        On a machine without the fitted GPU it runs on the CPU, with a warning and the
+        precision resolved again for the CPU; an engine not available here is replaced
+        by the ``"auto"`` one, with a warning.  Decided once, on loading, so that
+        ``transform`` never changes ``device_``, ``precision_`` or ``engine_``.
+        """
+        device, state["precision_"] = _runtime.relocate(
+            state["device_"], state["precision_"], state.get("precision"), bf16_on_cpu=True,
+            what=f"a {type(self).__name__}")
+        state["device_"] = str(device)
+        if not engine_available(state["engine_"], device):
             fallback = resolve_engine("auto", device)
-            warnings.warn(f"engine {self.engine_!r} of this {type(self).__name__} is not "
-                          f"available here; using {fallback!r} (its features get their own "
-                          "cache entries).", RuntimeWarning, stacklevel=4)
-            self.engine_ = fallback
-        return model.to(device)
+            warnings.warn(f"engine {state['engine_']!r} of this {type(self).__name__} is "
+                          f"not available here; using {fallback!r} (its features get their "
+                          "own cache entries).", RuntimeWarning, stacklevel=4)
+            state["engine_"] = fallback
 
     def __getstate__(self):
         state = dict(super().__getstate__())  # object.__getstate__ returns __dict__ itself
-        state.pop("_engine", None)
-        state.pop("_engine_key", None)
-        model = state.pop("_model", None)
+        here = state.pop("_in_process", None)
+        model = here.model if here is not None else None
         state.pop("_model_state", None)
         if self.pickle_model and model is not None:
             state["_model_state"] = bb.to_numpy_state(
@@ -410,21 +442,32 @@ class InceptionFeaturizer(TransformerMixin, BaseEstimator):
 
     def __setstate__(self, state):
         if "model_digest_" in state:  # fitted: the network is rebuilt from these alone
+            state = dict(state)
+            for name in ("n_frames", "image_size"):  # pickled before these were fitted
+                state.setdefault(f"{name}_", state.get(name))
             _check_fitted_state(state)
+            self._relocate(state)
         super().__setstate__(state)
-        self._model = self._engine = None
+        self._in_process = _InProcess()
 
     # ------------------------------------------------------------------ cache
 
+    def _network_setting(self):
+        """Everything that decides a frame's features besides the frame itself.
+
+        The one list of the feature-cache key's fields, in the key's order; the device
+        type and the batch size too: kernels round differently on another device and
+        for another batch shape, and every cached vector must be what a serial run
+        with these settings computes.
+        """
+        return {"preprocessing_version": _PREPROCESSING_VERSION, "backbone": self.backbone,
+                "weights": self.weights_source_, "model_digest": self.model_digest_,
+                "image_size": int(self.image_size_), "precision": self.precision_,
+                "engine": self.engine_, "device_type": torch.device(self.device_).type,
+                "batch_size": int(self.batch_size)}
+
     def _network_key(self):
-        """Everything that decides a frame's features besides the frame itself."""
-        # the device type and the batch size too: kernels round differently on another
-        # device and for another batch shape, and every cached vector must be what a
-        # serial run with these settings computes
-        return ("skvideo_imb-features", _PREPROCESSING_VERSION, self.backbone,
-                self.weights_source_, self.model_digest_, int(self.image_size),
-                self.precision_, self.engine_, torch.device(self.device_).type,
-                int(self.batch_size))
+        return ("skvideo_imb-features", *self._network_setting().values())
 
     def _cache_root(self):
         return os.path.expanduser(os.fspath(self.cache))
@@ -438,16 +481,16 @@ class InceptionFeaturizer(TransformerMixin, BaseEstimator):
             warnings.warn(f"{exc} This transform runs without a feature cache.",
                           RuntimeWarning, stacklevel=4)
             return None
-        folder = bb.safe_name(f"{self.backbone}-{self.image_size}px-{self.precision_}-"
-                              f"{self.engine_}-{self.model_digest_[:16]}")
-        description = {
-            "backbone": self.backbone, "weights": self.weights_source_,
-            "model_digest": self.model_digest_, "image_size": int(self.image_size),
-            "precision": self.precision_, "engine": self.engine_,
-            "n_frame_features": self.n_frame_features_,
-            "preprocessing_version": _PREPROCESSING_VERSION,
-            "torch": torch.__version__, "torchvision": torchvision.__version__,
-        }
+        setting = self._network_setting()
+        folder = bb.safe_name("-".join([
+            setting["backbone"], f"{setting['image_size']}px", setting["precision"],
+            setting["engine"], setting["model_digest"][:16]]))
+        # what every entry of the folder shares (device type and batch size vary)
+        description = {name: value for name, value in setting.items()
+                       if name not in ("device_type", "batch_size")}
+        description.update(n_frame_features=self.n_frame_features_,
+                           torch=package_version("torch"),
+                           torchvision=package_version("torchvision"))
         return FeatureCache(self._cache_root(), folder, self.n_frame_features_, description)
 
     # ------------------------------------------------------------------ transform
@@ -469,9 +512,10 @@ class InceptionFeaturizer(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "model_digest_")
         samples = check_videos(X)
         self._get_engine()
-        out = np.empty((len(samples), self.n_frames, self.n_frame_features_), dtype=np.float32)
+        out = np.empty((len(samples), self.n_frames_, self.n_frame_features_),
+                       dtype=np.float32)
         cache = self._feature_cache()
-        dataset = SampleFrames(samples, self.n_frames, self.image_size, self._network_key(),
+        dataset = SampleFrames(samples, self.n_frames_, self.image_size_, self._network_key(),
                                cache=cache)
         with progress(out.shape[0] * out.shape[1], type(self).__name__, unit="frame",
                       verbose=self.verbose) as frames:
@@ -488,9 +532,34 @@ class InceptionFeaturizer(TransformerMixin, BaseEstimator):
         self._report(scheduler, cache, len(samples))
         return out.reshape(len(samples), -1) if self.flatten else out
 
+    def cache_stats(self):
+        """Distinct frames of the last :meth:`transform` read from the cache and computed.
+
+        Statistics, not fitted state: they describe the last ``transform`` that
+        finished in this process (on any thread), and are not pickled.
+
+        Returns
+        -------
+        stats : CacheStats or None
+            A named tuple ``(hits, misses)``; ``None`` before the first ``transform``
+            in this process.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skvideo_imb import InceptionFeaturizer
+        >>> videos = np.zeros((2, 3, 32, 32, 3), dtype=np.uint8)
+        >>> featurizer = InceptionFeaturizer(2, backbone="mobilenet_v3_small", weights=None,
+        ...                                  image_size=32, random_state=0).fit(videos)
+        >>> _ = featurizer.transform(videos)
+        >>> featurizer.cache_stats()  # no cache: every distinct frame is computed
+        CacheStats(hits=0, misses=1)
+        """
+        check_is_fitted(self, "model_digest_")
+        return self._in_process.stats
+
     def _report(self, scheduler, cache, n_samples):
-        self.cache_hits_ = scheduler.hits
-        self.cache_misses_ = scheduler.misses
+        self._in_process.stats = stats = CacheStats(scheduler.hits, scheduler.misses)
         if scheduler.corrupt:
             counts = (f" ({scheduler.corrupt_counts} of them frame counts)"
                       if scheduler.corrupt_counts else "")
@@ -508,8 +577,8 @@ class InceptionFeaturizer(TransformerMixin, BaseEstimator):
             warnings.warn(f"the feature cache {os.fspath(self.cache)!r} could not be written "
                           f"({errors[0]}); this transform's features are correct but were "
                           "not all cached.", RuntimeWarning, stacklevel=3)
-        write_line(f"{type(self).__name__}: {n_samples} samples, {self.cache_misses_} "
-                   f"frames computed, {self.cache_hits_} read from cache.", self.verbose)
+        write_line(f"{type(self).__name__}: {n_samples} samples, {stats.misses} "
+                   f"frames computed, {stats.hits} read from cache.", self.verbose)
 
     def _forward(self, frames):
         """Features of uint8 frames ``(b, 3, S, S)``: one call of the engine."""
@@ -529,7 +598,7 @@ class InceptionFeaturizer(TransformerMixin, BaseEstimator):
         feature_names_out : ndarray of str objects
         """
         check_is_fitted(self, "n_frame_features_")
-        return np.asarray([f"frame{t}_feature{j}" for t in range(self.n_frames)
+        return np.asarray([f"frame{t}_feature{j}" for t in range(self.n_frames_)
                            for j in range(self.n_frame_features_)], dtype=object)
 
     def __sklearn_tags__(self):

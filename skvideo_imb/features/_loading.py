@@ -105,27 +105,22 @@ class SampleFrames(Dataset):
     ----------
     samples : list
         Videos and clips.
-    n_frames : int
-        Frames per sample.
+    n_frames : int or None
+        Frames per sample; ``None`` takes clips of any length as they are.
     image_size : int
         Side of the square network input.
     network_key : tuple
         Identifies the network setting; part of every frame's digest.
     cache : FeatureCache or None, default=None
         Where to look for already computed frames (reads only; the caller writes).
-    positions : list of array-like or None, default=None
-        For each sample, the positions of its plan to load (all when ``None``); used to
-        draw BatchNorm calibration frames.
     """
 
-    def __init__(self, samples, n_frames, image_size, network_key, cache=None,
-                 positions=None):
+    def __init__(self, samples, n_frames, image_size, network_key, cache=None):
         self.samples = samples
         self.n_frames = n_frames
         self.image_size = image_size
         self.network_key = network_key
         self.cache = cache
-        self.positions = positions
 
     def __len__(self):
         return len(self.samples)
@@ -166,10 +161,6 @@ class SampleFrames(Dataset):
                 clip = clip.resolve(count=self._count)
             source, augmentation = clip.video, clip.augmentation
             indices = np.asarray(clip.indices, dtype=np.int64)
-            if self.positions is not None:
-                chosen = np.asarray(self.positions[i], dtype=np.int64)
-                indices = indices[chosen]
-                decoded = None if decoded is None else decoded[chosen]
             array_frames = read_frames(source, indices) if isinstance(source, np.ndarray) \
                 else None
             identities = frame_identities(source, indices, array_frames)

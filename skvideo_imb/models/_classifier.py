@@ -8,7 +8,6 @@ from skorch import NeuralNetClassifier
 from skorch.callbacks import EarlyStopping, EpochScoring
 from skorch.utils import to_numpy
 from sklearn.metrics import accuracy_score
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import (
     Interval,
     StrOptions,
@@ -17,6 +16,7 @@ from sklearn.utils._param_validation import (
 from sklearn.utils.validation import _check_sample_weight
 
 from .. import _runtime
+from .._seeds import draw_seed
 from ._inputs import encode_labels, validate_sequences
 from ._module import ResBiLSTM
 from ._net_state import NetState
@@ -414,8 +414,7 @@ class ResBiLSTMClassifier(NetState, MixedPrecision, SkorchHooks, NeuralNetClassi
         if sample_weight is not None:
             data["sample_weight"] = _check_sample_weight(
                 sample_weight, X, dtype=np.float32, ensure_non_negative=True)
-        self.seed_ = (None if self.random_state is None else
-                      int(check_random_state(self.random_state).randint(2**31 - 1)))
+        self.seed_ = None if self.random_state is None else draw_seed(self.random_state)
         # initialisation, dropout and shuffling draw from the CPU generator and the
         # fit's GPU only; both are seeded here and restored afterwards
         device = _runtime.resolve_device(self.device) if reset else self.device_

@@ -1,16 +1,16 @@
 """The paper's spatio-temporal video oversampling as an imbalanced-learn sampler."""
 
 import hashlib
-import numbers
 import os
 from numbers import Integral, Real
 
 import numpy as np
 from imblearn.over_sampling.base import BaseOverSampler
 from imblearn.utils import Substitution, check_target_type
-from sklearn.utils import check_consistent_length, check_random_state
+from sklearn.utils import check_consistent_length
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from .._seeds import draw_seed
 from ..io import Clip, check_videos, draw_augmentation
 
 __all__ = ["SpatioTemporalOverSampler"]
@@ -353,11 +353,6 @@ class SpatioTemporalOverSampler(BaseOverSampler):
                     f"{', '.join(f'{k}={v}' for k, v in spatial.items())}).")
         return (items, is_features), y, binarize_y
 
-    def _seed_entropy(self):
-        if isinstance(self.random_state, numbers.Integral):
-            return int(self.random_state)
-        return int(check_random_state(self.random_state).randint(2**32, dtype=np.uint64))
-
     def _copies_per_video(self, y):
         """Number of synthetic clips of every input video."""
         copies = np.zeros(len(y), dtype=np.int64)
@@ -375,7 +370,7 @@ class SpatioTemporalOverSampler(BaseOverSampler):
 
     def _fit_resample(self, X, y):
         items, is_features = X
-        entropy = self._seed_entropy()
+        entropy = draw_seed(self.random_state, keep_int=True)
         self.n_copies_ = self._copies_per_video(y)
         ranges = {name: getattr(self, name) for name in _SPATIAL_PARAMS}
 

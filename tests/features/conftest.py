@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from skvideo_imb.features import InceptionFeaturizer
+from skvideo_imb.features._featurizer import _InProcess
 
 
 def _make_videos(n=4, t=7, size=80, seed=0):
@@ -21,6 +22,7 @@ def _twin(fitted, **params):
     """A copy of a fitted featurizer sharing its network, with some params changed."""
     new = InceptionFeaturizer.__new__(InceptionFeaturizer)
     new.__dict__.update(fitted.__dict__)
+    new._in_process = _InProcess(fitted._get_model())  # its own engine and statistics
     return new.set_params(**params)
 
 

@@ -58,12 +58,12 @@ def test_second_transform_computes_only_new_frames(fitted, videos, expected, tmp
     featurizer = twin(fitted, cache=tmp_path)
     with ForwardCounter() as counter:
         first = featurizer.transform(videos[:3])
-    assert (featurizer.cache_hits_, featurizer.cache_misses_, counter.frames) == (0, 9, 9)
+    assert (*featurizer.cache_stats(), counter.frames) == (0, 9, 9)
     np.testing.assert_array_equal(first, expected[:3])
 
     with ForwardCounter() as counter:   # overlapping folds: 1, 2 seen
         second = featurizer.transform(videos[1:])
-    assert (featurizer.cache_hits_, featurizer.cache_misses_, counter.frames) == (6, 6, 6)
+    assert (*featurizer.cache_stats(), counter.frames) == (6, 6, 6)
     np.testing.assert_array_equal(second, expected[1:])
     assert len(feature_files(tmp_path)) == 15
     assert not list(Path(tmp_path).rglob(".tmp-*"))
@@ -73,7 +73,7 @@ def test_second_transform_computes_only_new_frames(fitted, videos, expected, tmp
     restored = pickle.loads(pickle.dumps(featurizer))   # as in another process
     with ForwardCounter() as counter:
         again = restored.transform(videos)
-    assert (restored.cache_hits_, restored.cache_misses_, counter.frames) == (15, 0, 0)
+    assert (*restored.cache_stats(), counter.frames) == (15, 0, 0)
     np.testing.assert_array_equal(again, expected)
 
 
@@ -82,13 +82,13 @@ def test_key_covers_augmentation_and_network_setting(fitted, videos, tmp_path, t
     featurizer.transform(videos[:1])
     clip = Clip(videos[0], (0, 3, 6), Augmentation(brightness=1.2))
     featurizer.transform([clip])
-    assert featurizer.cache_misses_ == 3
+    assert featurizer.cache_stats().misses == 3
     featurizer.transform([Clip(videos[0], (0, 3, 6), Augmentation(brightness=1.2))])
-    assert featurizer.cache_hits_ == 3
+    assert featurizer.cache_stats().hits == 3
     other = twin(fitted, cache=tmp_path)
     other.precision_ = "fp32" if fitted.precision_ != "fp32" else "bf16"
     other.transform(videos[:1])
-    assert (other.cache_hits_, other.cache_misses_) == (0, 3)
+    assert other.cache_stats() == (0, 3)
     assert len(list(Path(tmp_path).glob("*/model.json"))) == 2
 
 
@@ -97,7 +97,7 @@ def test_array_videos_are_keyed_by_content(fitted, videos, tmp_path, twin):
     featurizer.transform(videos[:2])
     spliced = np.concatenate([videos[1][:4], videos[2][4:]])   # frames 1, 3 of video 1
     featurizer.transform([videos[0].copy(), spliced])
-    assert (featurizer.cache_hits_, featurizer.cache_misses_) == (5, 1)
+    assert featurizer.cache_stats() == (5, 1)
 
 
 def test_video_files_keyed_by_identity_and_counts_remembered(fitted, tmp_path, make_videos, twin):
@@ -107,11 +107,11 @@ def test_video_files_keyed_by_identity_and_counts_remembered(fitted, tmp_path, m
     first = featurizer.transform([path])
     assert list((tmp_path / "cache" / "counts").rglob("*.count"))
     featurizer.transform([path])
-    assert (featurizer.cache_hits_, featurizer.cache_misses_) == (3, 0)
+    assert featurizer.cache_stats() == (3, 0)
     write_video(path, frames[::-1], "MJPG")              # the file changes
     os.utime(path, ns=(1, 1))
     second = featurizer.transform([path])
-    assert featurizer.cache_misses_ == 3
+    assert featurizer.cache_stats().misses == 3
     assert not np.array_equal(first, second)
 
 
@@ -127,7 +127,7 @@ def test_cached_lazy_clips_of_files_decode_nothing(fitted, tmp_path, make_videos
     _disk.forget_counts()
     monkeypatch.setattr(_disk, "_open_capture", lambda p: pytest.fail("decoded " + p))
     np.testing.assert_array_equal(featurizer.transform(clips), first)
-    assert featurizer.cache_misses_ == 0
+    assert featurizer.cache_stats().misses == 0
 
 
 def test_corrupt_entries_are_recomputed_never_returned(fitted, videos, expected, tmp_path, twin):
@@ -144,9 +144,9 @@ def test_corrupt_entries_are_recomputed_never_returned(fitted, videos, expected,
     with pytest.warns(RuntimeWarning, match="3 corrupt feature-cache entries"):
         out = featurizer.transform(videos[:2])
     np.testing.assert_array_equal(out, expected[:2])
-    assert (featurizer.cache_hits_, featurizer.cache_misses_) == (3, 3)
+    assert featurizer.cache_stats() == (3, 3)
     featurizer.transform(videos[:2])                   # rewritten: all valid again
-    assert (featurizer.cache_hits_, featurizer.cache_misses_) == (6, 0)
+    assert featurizer.cache_stats() == (6, 0)
 
 
 def test_feature_cache_checks_what_it_reads(tmp_path):
@@ -194,7 +194,7 @@ CHILD = textwrap.dedent("""
     featurizer._get_model()                     # rebuild before the race starts
     out = featurizer.transform(X)
     np.save(sys.argv[3], out)
-    print(featurizer.cache_hits_, featurizer.cache_misses_)
+    print(*featurizer.cache_stats())
 """)
 
 
@@ -242,7 +242,7 @@ def test_two_processes_write_the_same_keys(fitted, videos, expected, tmp_path, t
     assert not list(cache.rglob(".tmp-*"))
     reader = twin(fitted, cache=str(cache))
     np.testing.assert_array_equal(reader.transform(videos), expected)
-    assert (reader.cache_hits_, reader.cache_misses_) == (15, 0)
+    assert reader.cache_stats() == (15, 0)
 
 
 # ---------------------------------------------------------------- damaged counts
@@ -268,7 +268,7 @@ def test_a_damaged_frame_count_is_detected_warned_and_recomputed(fitted, tmp_pat
                                             r"frame counts\)"):
         again = featurizer.transform(clips)
     np.testing.assert_array_equal(again, expected)
-    assert featurizer.cache_misses_ == 0       # the vectors themselves were fine
+    assert featurizer.cache_stats().misses == 0       # the vectors themselves were fine
     _disk.forget_counts()
     with warnings.catch_warnings():
         warnings.simplefilter("error")          # rewritten: valid again
@@ -380,7 +380,7 @@ def test_a_transform_killed_mid_way_resumes_to_the_clean_result(fitted, videos, 
     assert 0 < saved < 15                               # it died part-way
     resumed = twin(fitted, cache=str(cache))
     np.testing.assert_array_equal(resumed.transform(videos), expected)
-    assert (resumed.cache_hits_, resumed.cache_misses_) == (saved, 15 - saved)
+    assert resumed.cache_stats() == (saved, 15 - saved)
 
 
 def test_cache_files_follow_the_umask_so_a_group_can_share_them(fitted, videos, tmp_path,

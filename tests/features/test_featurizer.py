@@ -57,7 +57,7 @@ def test_recalibrated_random_features_have_imagenet_like_scale(features):
 
 
 def test_recalibration_replaced_running_statistics(fitted):
-    layers = _backbones.batchnorm_layers(fitted._model)
+    layers = _backbones.batchnorm_layers(fitted._get_model())
     assert layers and all(not m.training and m.momentum == 0.1 for m in layers)
     assert not torch.allclose(layers[0].running_var, torch.ones_like(layers[0].running_var))
 
@@ -148,7 +148,7 @@ def test_pickle_without_model_rebuilds_identical_features(fitted, videos, featur
     blob = pickle.dumps(fitted)
     assert len(blob) < 2_000_000  # BatchNorm statistics only, not 90 MB of weights
     restored = pickle.loads(blob)
-    assert restored._model is None
+    assert restored._in_process.model is None  # rebuilt at the first transform
     np.testing.assert_array_equal(restored.transform(videos), features)
 
 
@@ -190,10 +190,10 @@ def test_local_weights_file_round_trip(weights_file, videos):
     featurizer = InceptionFeaturizer(n_frames=2, weights=str(path), image_size=75,
                                      batch_size=8, device="cpu").fit(videos[:2])
     assert featurizer.weights_source_ == "file:inception.pth"
-    loaded = featurizer._model.state_dict()
+    loaded = featurizer._get_model().state_dict()
     for name, tensor in loaded.items():
         torch.testing.assert_close(tensor, state[name], rtol=0, atol=0)
-    assert featurizer._model.transform_input  # pretrained weights expect this
+    assert featurizer._get_model().transform_input  # pretrained weights expect this
     features = featurizer.transform(videos[:2])
     assert features.shape == (2, 2 * 2048) and np.isfinite(features).all()
     # pickled with the weights, the featurizer survives the file's removal

@@ -1,11 +1,17 @@
 """FrameScheduler: de-duplication, batching and cache fills, on hand-made loaded samples."""
 
+import json
+import os
+import subprocess
+import sys
 import time
 
 import numpy as np
 import pytest
 import torch
 
+from skvideo_imb.features._cache import FeatureCache, key_digest
+from skvideo_imb.features._claims import process_identity
 from skvideo_imb.features._loading import LoadedSample
 from skvideo_imb.features._scheduler import FrameScheduler
 
@@ -228,3 +234,62 @@ def test_a_wait_for_another_process_ends_at_its_deadline():
     assert 0.3 <= time.monotonic() - start < 2
     np.testing.assert_array_equal(out[0, :, 0], [1, 2])
     assert (scheduler.overdue, scheduler.misses) == (1, 2)
+
+
+# ---------------------------------------------------------------- the real cache and leases
+
+def _lease_of(cache, digest, owner, age_s=0.0):
+    """Write another process's lease on ``digest`` into ``cache``, renewed ``age_s`` ago."""
+    path = cache.leases.path(digest)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump({**owner, "token": "theirs"}, f)
+    when = time.time() - age_s
+    os.utime(path, (when, when))
+
+
+def _dead_process_here():
+    """The identity of a process of this host that has exited."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return {**process_identity(), "pid": child.pid}
+
+
+ELSEWHERE = {"host": "another-machine", "boot": "x", "pidns": 1, "pid": 1, "start": 1}
+
+
+def test_real_leases_of_dead_or_silent_owners_are_taken_over(tmp_path):
+    """FeatureCache and Leases themselves: a lease whose owner died on this host, and one
+    not renewed for an hour on another host, are taken over and their frames computed."""
+    cache = FeatureCache(tmp_path, "net", 2)
+    a, b, c = (key_digest(name) for name in "abc")
+    values = {a: 1, b: 2, c: 3}
+    _lease_of(cache, b, _dead_process_here())
+    _lease_of(cache, c, ELSEWHERE, age_s=3600)
+    out, network, scheduler, filled = run([sample(0, [a, b, c], values)], 1, 3, cache=cache)
+    assert sorted(v for batch in network.batches for v in batch) == [1, 2, 3]
+    assert cache.leases.taken_over == 2 and scheduler.deferred == 0
+    np.testing.assert_array_equal(out[0, :, 0], [1, 2, 3])
+    np.testing.assert_array_equal(cache.get(c), [3, 9])  # written for the next process
+    cache.release()
+    assert not list(tmp_path.rglob("*.claim"))
+
+
+def test_a_real_live_lease_is_waited_for_until_it_goes_stale(tmp_path):
+    """A live lease defers the frame; once its owner stops renewing it past the lease
+    time, this process takes it over, reloads the sample and computes the frame."""
+    cache = FeatureCache(tmp_path, "net", 2)
+    cache.leases.lease_s = 0.5
+    a, b = key_digest("a"), key_digest("b")
+    items = [sample(0, [a, b], {a: 1, b: 2})]
+    _lease_of(cache, b, ELSEWHERE)                      # renewed just now
+    reloaded = []
+    out, network, scheduler, filled = run(
+        items, n_samples=1, n_frames=2, cache=cache,
+        reload=lambda index: reloaded.append(index) or items[index])
+    assert scheduler.deferred == 1 and reloaded == [0]
+    assert cache.leases.taken_over == 1
+    assert network.batches == [[1], [2]]
+    np.testing.assert_array_equal(out[0, :, 0], [1, 2])
+    cache.release()
+    assert not list(tmp_path.rglob("*.claim"))

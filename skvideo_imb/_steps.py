@@ -1,0 +1,40 @@
+"""Walking a model: the model itself, its pipeline steps and the estimators wrappers hold."""
+
+__all__ = ["walk_steps"]
+
+
+def walk_steps(model):
+    """Every estimator in ``model``, outermost first.
+
+    The model, the steps of a pipeline (nested pipelines too) and the estimator a
+    wrapper such as :class:`sklearn.frozen.FrozenEstimator` holds (its ``estimator``
+    attribute); ``None``, ``"passthrough"`` and other non-estimators are skipped.
+
+    Parameters
+    ----------
+    model : estimator
+
+    Returns
+    -------
+    estimators : list of estimators
+
+    Examples
+    --------
+    >>> from sklearn.frozen import FrozenEstimator
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from sklearn.svm import SVC
+    >>> pipe = make_pipeline(FrozenEstimator(StandardScaler()), SVC())
+    >>> [type(step).__name__ for step in walk_steps(pipe)]
+    ['Pipeline', 'FrozenEstimator', 'SVC', 'StandardScaler']
+    """
+    found, todo = [], [model]
+    while todo:
+        step = todo.pop(0)
+        if step is None or isinstance(step, str) or not hasattr(step, "get_params"):
+            continue
+        found.append(step)
+        todo.extend(s for _, s in getattr(step, "steps", None) or [])
+        if hasattr(step, "estimator"):  # FrozenEstimator and other wrappers
+            todo.append(step.estimator)
+    return found

@@ -5,6 +5,7 @@ to check that each configuration loads in a fresh process and predicts the same
 probabilities (tests/test_persistence.py).
 """
 
+import json
 import time
 
 import numpy as np
@@ -109,3 +110,34 @@ def fit_and_save(folder, names=None):
         save_model(config, path, card={"configuration": name})
         saved[name] = (path, inputs, config.predict_proba(inputs))
     return saved
+
+
+def shared_fit_and_save(folder, timeout=900):
+    """:func:`fit_and_save` into ``folder`` once for all the processes of a test run.
+
+    The first process to take the lock fits and saves, then writes ``index.json`` (the
+    names, files and arrays); the others wait for the lock (at most ``timeout``
+    seconds) and read what it wrote.
+    """
+    from filelock import FileLock
+
+    folder.mkdir(parents=True, exist_ok=True)
+    index = folder / "index.json"
+    with FileLock(str(folder / ".lock"), timeout=timeout):
+        if not index.exists():
+            saved = fit_and_save(folder)
+            arrays = {}
+            for k, (_, inputs, probabilities) in enumerate(saved.values()):
+                arrays[f"x{k}"], arrays[f"p{k}"] = np.asarray(inputs), probabilities
+            np.savez(folder / "arrays.npz", **arrays)
+            index.write_text(json.dumps([[name, path.name] for name, (path, _, _)
+                                         in saved.items()]))
+            return saved
+    arrays = np.load(folder / "arrays.npz")
+    return {name: (folder / path, _inputs(arrays[f"x{k}"]), arrays[f"p{k}"])
+            for k, (name, path) in enumerate(json.loads(index.read_text()))}
+
+
+def _inputs(array):
+    """Videos as the list :func:`data` gives (features stay one array)."""
+    return list(array) if array.ndim == 5 else array

@@ -32,7 +32,14 @@ def mp4_path(tmp_path, video_frames):
 
 @pytest.fixture(scope="session")
 def saved_models(tmp_path_factory):
-    """Every supported configuration, fitted small and saved (tests/_saved_models.py)."""
-    from _saved_models import fit_and_save
+    """Every supported configuration, fitted small and saved (tests/_saved_models.py).
 
-    return fit_and_save(tmp_path_factory.mktemp("saved_models"))
+    Built once per test run: under pytest-xdist the first worker that needs them fits
+    and saves them in the run's shared temporary folder, the others read them there.
+    """
+    from _saved_models import shared_fit_and_save
+
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the folder every worker's own temporary folder is in
+    return shared_fit_and_save(root / "saved_models")

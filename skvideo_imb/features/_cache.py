@@ -52,7 +52,7 @@ import numpy as np
 
 from ._claims import Leases, filesystem_now, owner_is_dead, read_regular, temporary_name
 
-__all__ = ["FeatureCache", "frame_digest", "key_digest"]
+__all__ = ["CountStore", "FeatureCache", "frame_digest", "key_digest"]
 
 _MAGIC = b"SVIFEAT1"
 _HEADER = struct.Struct("<8s20sI16s")  # magic, key digest, length, payload checksum
@@ -136,7 +136,84 @@ def check_cache_folder(root):
                          "a writable path or cache=None.") from exc
 
 
-class FeatureCache:
+class CountStore:
+    """Decoded frame counts of video files, stored under a cache directory ``root``.
+
+    The part of the cache that belongs to no network: ``counts/<xx>/<digest>.count``,
+    keyed by a file's identity (path, size, modification time).  :class:`FeatureCache`
+    is one (and more); the featurizer's ``fit`` uses one alone, before its network's
+    setting (and so its feature folder) is known.
+
+    Parameters
+    ----------
+    root : str or path-like
+        The cache directory.
+
+    Attributes
+    ----------
+    n_corrupt : int
+        Records found corrupt so far in this process (vectors too, in a
+        :class:`FeatureCache`).
+    n_corrupt_counts : int
+        How many of those were frame counts.
+    write_error : OSError or None
+        The first write that failed; from then on nothing is written.
+    """
+
+    def __init__(self, root):
+        self.root = os.fspath(root)
+        self.n_corrupt = 0
+        self.n_corrupt_counts = 0
+        self.write_error = None
+
+    def _write(self, path, data):
+        if self.write_error is not None:
+            return
+        try:
+            _atomic_write(path, data)
+        except OSError as exc:  # read-only, disk full, a file or folder in the way ...
+            self.write_error = exc
+
+    def _read(self, path, limit):
+        """The file's first ``limit`` bytes; ``None`` when absent; ``b""`` (corrupt) when
+        it is no regular file (a folder, a FIFO, a link) or cannot be read."""
+        try:
+            return read_regular(path, limit)[0]
+        except FileNotFoundError:
+            return None
+        except OSError:  # a folder, a pipe, a link, unreadable, an I/O error
+            return b""
+
+    # -- frame counts -----------------------------------------------------------------
+
+    def _count_path(self, digest):
+        hexd = digest.hex()
+        return os.path.join(self.root, "counts", hexd[:2], hexd + ".count")
+
+    def get_count(self, identity):
+        """The stored frame count of a video file identity, or ``None`` when absent or
+        corrupt (counted in ``n_corrupt`` and ``n_corrupt_counts``)."""
+        digest = key_digest("count", identity)
+        data = self._read(self._count_path(digest), _COUNT.size + 17)
+        if data is None:
+            return None
+        body = data[:_COUNT.size]
+        if (len(data) != _COUNT.size + 16 or _checksum(body) != data[_COUNT.size:]
+                or _COUNT.unpack(body)[:2] != (_COUNT_MAGIC, digest)
+                or _COUNT.unpack(body)[2] < 1):
+            self.n_corrupt += 1
+            self.n_corrupt_counts += 1
+            return None
+        return int(_COUNT.unpack(body)[2])
+
+    def put_count(self, identity, count):
+        """Store the decoded frame count of a video file identity."""
+        digest = key_digest("count", identity)
+        body = _COUNT.pack(_COUNT_MAGIC, digest, int(count))
+        self._write(self._count_path(digest), body + _checksum(body))
+
+
+class FeatureCache(CountStore):
     """Per-frame feature vectors of one network setting, stored under ``root``.
 
     Parameters
@@ -168,12 +245,9 @@ class FeatureCache:
     """
 
     def __init__(self, root, folder_name, n_features, description=None):
-        self.root = os.fspath(root)
+        super().__init__(root)
         self.folder = os.path.join(self.root, folder_name)
         self.n_features = int(n_features)
-        self.n_corrupt = 0
-        self.n_corrupt_counts = 0
-        self.write_error = None
         self._description = description
         self._described = False
         self.leases = Leases(os.path.join(self.folder, "claims"))
@@ -181,24 +255,6 @@ class FeatureCache:
             _CLEANED.add(self.root)
             remove_stale_temporaries(self.root)
             self.leases.sweep()
-
-    def _write(self, path, data):
-        if self.write_error is not None:
-            return
-        try:
-            _atomic_write(path, data)
-        except OSError as exc:  # read-only, disk full, a file or folder in the way ...
-            self.write_error = exc
-
-    def _read(self, path, limit):
-        """The file's first ``limit`` bytes; ``None`` when absent; ``b""`` (corrupt) when
-        it is no regular file (a folder, a FIFO, a link) or cannot be read."""
-        try:
-            return read_regular(path, limit)[0]
-        except FileNotFoundError:
-            return None
-        except OSError:  # a folder, a pipe, a link, unreadable, an I/O error
-            return b""
 
     # -- frame features ---------------------------------------------------------------
 
@@ -242,34 +298,6 @@ class FeatureCache:
             text = json.dumps(self._description, indent=2, sort_keys=True, default=str)
             self._write(path, text.encode())
         self._described = True
-
-    # -- frame counts -----------------------------------------------------------------
-
-    def _count_path(self, digest):
-        hexd = digest.hex()
-        return os.path.join(self.root, "counts", hexd[:2], hexd + ".count")
-
-    def get_count(self, identity):
-        """The stored frame count of a video file identity, or ``None`` when absent or
-        corrupt (counted in ``n_corrupt`` and ``n_corrupt_counts``)."""
-        digest = key_digest("count", identity)
-        data = self._read(self._count_path(digest), _COUNT.size + 17)
-        if data is None:
-            return None
-        body = data[:_COUNT.size]
-        if (len(data) != _COUNT.size + 16 or _checksum(body) != data[_COUNT.size:]
-                or _COUNT.unpack(body)[:2] != (_COUNT_MAGIC, digest)
-                or _COUNT.unpack(body)[2] < 1):
-            self.n_corrupt += 1
-            self.n_corrupt_counts += 1
-            return None
-        return int(_COUNT.unpack(body)[2])
-
-    def put_count(self, identity, count):
-        """Store the decoded frame count of a video file identity."""
-        digest = key_digest("count", identity)
-        body = _COUNT.pack(_COUNT_MAGIC, digest, int(count))
-        self._write(self._count_path(digest), body + _checksum(body))
 
     # -- claims: who computes a frame -------------------------------------------------
 

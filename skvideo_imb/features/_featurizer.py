@@ -1,5 +1,6 @@
 """InceptionFeaturizer: videos and clips → per-frame CNN features, batched and cached."""
 
+import functools
 import os
 import threading
 import warnings
@@ -17,9 +18,9 @@ from .. import _runtime
 from .._progress import progress, write_line
 from .._seeds import draw_seed
 from .._versions import package_version
-from ..io import Clip, as_clip, check_videos
+from ..io import Clip, as_clip, check_videos, count_frames
 from . import _backbones as bb
-from ._cache import FeatureCache, check_cache_folder
+from ._cache import CountStore, FeatureCache, check_cache_folder
 from ._engines import ENGINES, _Normalize, build_engine, engine_available, resolve_engine
 from ._loading import SampleFrames, iterate
 from ._scheduler import FrameScheduler
@@ -335,7 +336,10 @@ class InceptionFeaturizer(TransformerMixin, BaseEstimator):
 
     def _recalibrate(self, model, samples, device, precision, rng):
         """Cumulative BatchNorm statistics over (a random subset of) training frames."""
-        clips = [as_clip(sample, self.n_frames).resolve() for sample in samples]
+        # the cache's frame counts (it has no feature folder yet: the network is not final)
+        store = CountStore(self._cache_root()) if self.cache is not None else None
+        clips = [as_clip(sample, self.n_frames).resolve(
+                 count=functools.partial(count_frames, store=store)) for sample in samples]
         plan = [(clip, t) for clip in clips for t in range(clip.n_frames)]
         n_cal = len(plan) if self.n_calibration_frames is None else min(
             len(plan), self.n_calibration_frames)

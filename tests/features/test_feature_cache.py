@@ -130,6 +130,27 @@ def test_cached_lazy_clips_of_files_decode_nothing(fitted, tmp_path, make_videos
     assert featurizer.cache_stats().misses == 0
 
 
+def test_fit_reads_frame_counts_from_the_cache(tmp_path, make_videos, monkeypatch):
+    """Recalibrating BatchNorm (weights=None) plans lazy clips of files: a fresh process
+    takes their frame counts from the cache instead of decoding every file to its end."""
+    from skvideo_imb.io import _disk
+    paths = [write_video(tmp_path / f"v{k}.avi", frames, "MJPG")
+             for k, frames in enumerate(make_videos(2, t=8, size=48, seed=7))]
+    clips = [Clip(path, n_frames=2, seed=0) for path in paths]
+    params = dict(n_frames=2, weights=None, backbone="mobilenet_v3_small", image_size=32,
+                  engine="torch", cache=str(tmp_path / "cache"), random_state=0)
+    _disk.forget_counts()
+    first = InceptionFeaturizer(**params).fit(clips)
+    _disk.forget_counts()                              # a fresh process
+    counted = []
+    real = _disk.count_decoded
+    monkeypatch.setattr(_disk, "count_decoded", lambda path, *a, **k: (
+        counted.append(path), real(path, *a, **k))[1])
+    again = InceptionFeaturizer(**params).fit(clips)
+    assert counted == []
+    assert again.model_digest_ == first.model_digest_  # the same frames recalibrated
+
+
 def test_corrupt_entries_are_recomputed_never_returned(fitted, videos, expected, tmp_path, twin):
     featurizer = twin(fitted, cache=tmp_path)
     featurizer.transform(videos[:2])

@@ -26,7 +26,7 @@ import uuid
 import warnings
 
 from ._model_audit import LIMITS, TRUSTED_NODES, TRUSTED_TYPES, audit_model_file, json_depth
-from ._steps import walk_steps
+from ._steps import featurizers, walk_steps
 from ._versions import PACKAGES, package_versions
 
 __all__ = ["LIMITS", "TRUSTED_NODES", "TRUSTED_TYPES", "card_path", "inspect_model",
@@ -79,8 +79,8 @@ def save_model(model, path, *, card=None):
     """
     import skops.io as sio
 
-    featurizers = _featurizers(model)
-    before = [step.pickle_model for step in featurizers]
+    steps = featurizers(model)
+    before = [step.pickle_model for step in steps]
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
@@ -88,11 +88,11 @@ def save_model(model, path, *, card=None):
     try:
         model_tmp = _temporary(folder, path, temporary)
         try:  # the file holds the networks; the caller's estimators are left as they were
-            for step in featurizers:
+            for step in steps:
                 step.set_params(pickle_model=True)
             sio.dump(model, model_tmp)
         finally:
-            for step, value in zip(featurizers, before):
+            for step, value in zip(steps, before):
                 step.set_params(pickle_model=value)
         _fsync(model_tmp)
         card = {**(card or {}), "saved_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -129,11 +129,6 @@ def _temporary(folder, target, registry):
 def _fsync(name):
     with open(name, "rb") as f:
         os.fsync(f.fileno())
-
-
-def _featurizers(model):
-    """The model's featurizers (steps with a ``pickle_model`` parameter), wrapped or not."""
-    return [step for step in walk_steps(model) if "pickle_model" in step.get_params(deep=False)]
 
 
 def _read_model_bytes(path):
@@ -286,7 +281,7 @@ def load_model(path, *, trusted=None):
     except Exception as exc:  # a damaged member, an inconsistent state ...
         raise ValueError(f"{path!r} could not be loaded as a model: "
                          f"{type(exc).__name__}: {exc}") from exc
-    for featurizer in _featurizers(model):  # the file never decides where we write
+    for featurizer in featurizers(model):  # the file never decides where we write
         featurizer.set_params(cache=None)
     for step in walk_steps(model):
         if step.get_params(deep=False).get("memory") is not None:

@@ -1,6 +1,6 @@
 """Walking a model: the model itself, its pipeline steps and the estimators wrappers hold."""
 
-__all__ = ["walk_steps"]
+__all__ = ["featurizers", "walk_steps"]
 
 
 def walk_steps(model):
@@ -38,3 +38,25 @@ def walk_steps(model):
         if hasattr(step, "estimator"):  # FrozenEstimator and other wrappers
             todo.append(step.estimator)
     return found
+
+
+def featurizers(model):
+    """The frame featurizers in ``model`` (steps with a ``pickle_model`` parameter, such
+    as :class:`~skvideo_imb.InceptionFeaturizer`), wrapped or not, outermost first.
+
+    Parameters
+    ----------
+    model : estimator
+
+    Returns
+    -------
+    featurizers : list of estimators
+
+    Examples
+    --------
+    >>> from skvideo_imb import make_video_pipeline
+    >>> pipe = make_video_pipeline(None, n_frames=4, featurizer={"weights": None})
+    >>> [type(step).__name__ for step in featurizers(pipe)]
+    ['InceptionFeaturizer']
+    """
+    return [step for step in walk_steps(model) if "pickle_model" in step.get_params(deep=False)]

@@ -8,12 +8,12 @@ each other.
 """
 
 from ._build import (FROZEN_STEP, SAMPLERS, build_pipeline, freeze, make_classifier,
-                     make_featurizer, make_sampler, n_neighbors_for)
-from ._data_spec import DataSpec, parse_data_spec
-from ._profiles import PROFILES, profile_settings
+                     make_featurizer, make_sampler, n_neighbors_for, parse_weights)
+from ._data_spec import DataSpec, class_counts, parse_data_spec
+from ._profiles import PROFILES, describe_profiles, profile_settings
 from ._scheduler import check_scheduler, scheduler
 
 __all__ = ["FROZEN_STEP", "PROFILES", "SAMPLERS", "DataSpec", "build_pipeline",
-           "check_scheduler", "freeze", "make_classifier", "make_featurizer",
-           "make_sampler", "n_neighbors_for", "parse_data_spec", "profile_settings",
-           "scheduler"]
+           "check_scheduler", "class_counts", "describe_profiles", "freeze", "make_classifier",
+           "make_featurizer", "make_sampler", "n_neighbors_for", "parse_data_spec",
+           "parse_weights", "profile_settings", "scheduler"]

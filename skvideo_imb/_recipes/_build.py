@@ -10,6 +10,7 @@ from ..pipeline import make_video_pipeline
 from ..sampling import SpatioTemporalOverSampler
 
 __all__ = ["FROZEN_STEP", "SAMPLERS", "build_pipeline", "freeze", "make_classifier",
+           "parse_weights",
            "make_featurizer", "make_sampler", "n_neighbors_for"]
 
 SAMPLERS = ("none", "video", "smote", "adasyn", "random")
@@ -18,6 +19,25 @@ ADASYN and RandomOverSampler on the frame features."""
 
 FROZEN_STEP = "frozenestimator"
 """The name of the frozen featurizer's step in a built pipeline."""
+
+
+def parse_weights(value, data=None):
+    """The featurizer's ``weights`` for a command's ``--weights`` value.
+
+    ``none`` (any case) is random initialisation (None); ``auto`` is random
+    initialisation for the built-in synthetic ``data`` (nothing to download) and
+    torchvision's ImageNet weights (``"DEFAULT"``) otherwise; anything else (``DEFAULT``,
+    a file) is passed on.
+
+    Examples
+    --------
+    >>> from skvideo_imb._recipes import parse_weights
+    >>> parse_weights("None"), parse_weights("auto", "synthetic"), parse_weights("auto", "x")
+    (None, None, 'DEFAULT')
+    """
+    if value == "auto":
+        return None if data == "synthetic" else "DEFAULT"
+    return None if value.lower() == "none" else value
 
 
 def make_featurizer(settings, *, weights=None, cache=None, device="auto", verbose=0,
@@ -107,8 +127,9 @@ def build_pipeline(sampler, featurizer, classifier, y, *, random_state=None, n_s
         Fitted once; frozen here so that refits and grid searches share it.
     classifier : estimator
         Its ``n_frames`` (the featurizer's when it has none) is the pipeline's.
-    y : array-like
-        The training labels (for :func:`make_sampler`).
+    y : array-like or None
+        The training labels, which size SMOTE's and ADASYN's neighbourhoods
+        (:func:`make_sampler`); None for the other samplers.
     random_state : int or None, default=None
         The sampler's seed.
     n_splits : int or None, default=None

@@ -2,7 +2,9 @@
 
 from typing import NamedTuple
 
-__all__ = ["DataSpec", "parse_data_spec"]
+import numpy as np
+
+__all__ = ["DataSpec", "class_counts", "parse_data_spec"]
 
 
 class DataSpec(NamedTuple):
@@ -44,3 +46,15 @@ def parse_data_spec(spec, *, synthetic=True):
                              "folder that holds UCF-101/ and ucfTrainTestlist/.")
         return DataSpec("ucf101", root)
     return DataSpec("folder", str(spec))
+
+
+def class_counts(y):
+    """``{class: number of videos}`` with the classes as strings, for logs and cards.
+
+    Examples
+    --------
+    >>> from skvideo_imb._recipes import class_counts
+    >>> class_counts(["walk", "run", "walk"])
+    {'run': 1, 'walk': 2}
+    """
+    return {str(c): int(n) for c, n in zip(*np.unique(np.asarray(y), return_counts=True))}

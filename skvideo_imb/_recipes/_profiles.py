@@ -2,7 +2,7 @@
 
 from ..models import PAPER_PARAMS
 
-__all__ = ["PROFILES", "profile_settings"]
+__all__ = ["PROFILES", "describe_profiles", "profile_settings"]
 
 PROFILES = {
     # Seconds: checks that every row runs and every file is written, not the science.
@@ -21,6 +21,24 @@ PROFILES = {
               "featurizer_batch_size": 32},
 }
 """Settings of ``skvideo-imb fit --profile`` and ``reproduce --profile``."""
+
+_PURPOSE = {"smoke": "seconds, for tests", "quick": "CPU minutes",
+            "paper": "the paper's settings"}
+
+
+def describe_profiles():
+    """One line naming every profile and its sizes, for the commands' ``--help``.
+
+    Examples
+    --------
+    >>> from skvideo_imb._recipes import describe_profiles
+    >>> describe_profiles().split("; ")[0]
+    'smoke (seconds, for tests): 4 frames at 75x75, 8-wide, lr 0.001, L2 0.0003, 3 epochs'
+    """
+    return "; ".join(
+        f"{name} ({_PURPOSE.get(name, 'custom')}): {p['n_frames']} frames at "
+        f"{p['image_size']}x{p['image_size']}, {p['hidden_size']}-wide, lr {p['lr']:g}, "
+        f"L2 {p['weight_decay']:g}, {p['max_epochs']} epochs" for name, p in PROFILES.items())
 
 
 def profile_settings(profile, **overrides):

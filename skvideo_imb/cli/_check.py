@@ -33,7 +33,7 @@ def _table(problems):
 def run(args, parser, argv=None):
     from ..io import scan_videos
 
-    checks = scan_videos(args.paths, min_frames=args.min_frames, progress=not args.quiet)
+    checks = scan_videos(args.paths, min_frames=args.min_frames)  # --quiet: main()
     problems = [c for c in checks if c.status != "ok"]
     if args.json:
         print(json.dumps({"n_videos": len(checks), "n_problems": len(problems),

@@ -7,7 +7,7 @@ import time
 
 import numpy as np
 
-from .._recipes import FROZEN_STEP, PROFILES, SAMPLERS
+from .._recipes import FROZEN_STEP, PROFILES, SAMPLERS, class_counts, describe_profiles
 
 __all__ = ["add_parser", "run"]
 
@@ -28,9 +28,7 @@ def add_parser(sub):
                         "MODEL.json, the validation report MODEL.validation.txt and its "
                         "confusion matrix MODEL.confusion.png")
     parser.add_argument("--profile", choices=list(PROFILES), default="quick",
-                        help="sizes and training: quick (8 frames at 75x75, 64-wide "
-                        "layers; CPU minutes, default), paper (40 frames at 299x299, "
-                        "1024-wide, Adam lr 1e-6, L2 3e-4), smoke (seconds, for tests)")
+                        help="sizes and training (default quick): " + describe_profiles())
     parser.add_argument("--weights", default="DEFAULT",
                         help="backbone weights: DEFAULT (torchvision's ImageNet weights, "
                         "downloaded or from torch.hub's cache; default), none (random, "
@@ -131,10 +129,10 @@ def _grid(specs, pipe, parser):
 def _build(args, X_fit, y_fit, cache, log):
     """The featurizer, fitted once on ``X_fit``, and the pipeline around it, frozen."""
     from .._recipes import (build_pipeline, make_classifier, make_featurizer,
-                            profile_settings)
+                            parse_weights, profile_settings)
 
     settings = profile_settings(args.profile, n_frames=args.n_frames, max_epochs=args.epochs)
-    weights = None if args.weights.lower() == "none" else args.weights
+    weights = parse_weights(args.weights)
     featurizer = make_featurizer(settings, weights=weights, cache=cache, device=args.device,
                                  verbose=1, random_state=args.seed)
     log(f"featurizer: {featurizer.backbone} at {featurizer.image_size}px, weights "
@@ -161,7 +159,7 @@ def run(args, parser, argv=None):
     X, y = _load(args.data)
     X_fit, y_fit, X_valid, y_valid = _split(X, y, args.validation_fraction, args.seed,
                                             parser)
-    counts = {str(c): int(n) for c, n in zip(*np.unique(y_fit, return_counts=True))}
+    counts = class_counts(y_fit)
     if len(counts) < 2:
         raise ValueError(f"{args.data!r} holds one class ({', '.join(counts)}); a "
                          "classifier needs at least two.")
@@ -192,8 +190,7 @@ def run(args, parser, argv=None):
         train_time = time.perf_counter() - start
         card = {"data": args.data, "classes": [str(c) for c in pipe.classes_],
                 "train_class_counts": counts,
-                "validation_class_counts": {str(c): int(n) for c, n in
-                                            zip(*np.unique(y_valid, return_counts=True))},
+                "validation_class_counts": class_counts(y_valid),
                 "settings": {"profile": args.profile, "n_frames": settings["n_frames"],
                              "image_size": settings["image_size"], "weights": weights,
                              "weights_source": featurizer.weights_source_,

@@ -141,9 +141,9 @@ def _plot(timelines, classes, path):
 
 
 def _set_cache(model, folder):
-    from .._persistence import _featurizers
+    from .._steps import featurizers as find_featurizers
 
-    featurizers = _featurizers(model)
+    featurizers = find_featurizers(model)
     if not featurizers:
         raise ValueError(f"--cache: {type(model).__name__} has no featurizer to cache for")
     for featurizer in featurizers:

@@ -5,17 +5,10 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 
-from .._recipes import PROFILES
+from .._recipes import PROFILES, describe_profiles, parse_weights
 
 __all__ = ["add_parser", "run"]
-
-
-def _weights(value, data):
-    if value == "auto":  # no download for the built-in data: random init + BN recalibration
-        return None if data == "synthetic" else "DEFAULT"
-    return None if value.lower() == "none" else value
 
 
 def _devices_used(results):
@@ -36,8 +29,7 @@ def add_parser(sub):
                      help="'synthetic' (default, built in), a class-per-folder PATH, or "
                      "'ucf101:ROOT' (the paper's imbalanced UCF101, split 1)")
     rep.add_argument("--profile", choices=list(PROFILES), default="quick",
-                     help="quick: 8 frames, 75x75, 64-wide (CPU minutes); paper: 40 frames, "
-                     "299x299, 1024-wide, Adam lr=1e-6, L2 3e-4; smoke: seconds, for tests")
+                     help="sizes and training (default quick): " + describe_profiles())
     rep.add_argument("--out", default="reproduce_output", help="output folder")
     rep.add_argument("--weights", default="auto",
                      help="'auto' (random init for synthetic data, ImageNet otherwise), "
@@ -64,7 +56,7 @@ def add_parser(sub):
 
 def run(args, parser, argv=None):
     from .._progress import command_log
-    from .._recipes import check_scheduler, scheduler
+    from .._recipes import check_scheduler, class_counts, scheduler
     from ..experiments import load_experiment_data, run_reproduction, write_report
 
     if args.seeds < 1:
@@ -75,7 +67,7 @@ def run(args, parser, argv=None):
         parser.error(str(exc))
     out = Path(args.out)
     cache = args.cache or str(out / "feature_cache")
-    weights = _weights(args.weights, args.data)
+    weights = parse_weights(args.weights, args.data)
     seeds = list(range(args.seed, args.seed + args.seeds))
     log = command_log(args.quiet)
     log(f"skvideo-imb reproduce: data={args.data} profile={args.profile} "
@@ -85,8 +77,7 @@ def run(args, parser, argv=None):
         first = load_experiment_data(args.data, random_state=seeds[0])
     except (OSError, ValueError) as exc:  # a missing or malformed --data: a usage error
         parser.error(f"--data {args.data}: {exc}")
-    counts = {str(c): int(n)
-              for c, n in zip(*np.unique(first["y_train"], return_counts=True))}
+    counts = class_counts(first["y_train"])
     log(f"seed {seeds[0]}: train {len(first['X_train'])} videos {counts}; "
         f"test {len(first['X_test'])}")
     with scheduler(args.scheduler, log) as n_jobs:

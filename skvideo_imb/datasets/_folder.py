@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.utils import Bunch
 
 from ..io import VIDEO_EXTENSIONS
-from ..io._disk import list_folder
+from ..io._disk import is_hidden, list_folder
 
 __all__ = ["load_video_folder"]
 
@@ -84,7 +84,7 @@ def load_video_folder(root, *, return_X_y=False):
     if not os.path.isdir(root):
         raise NotADirectoryError(f"video folder root {root!r} is not a folder.")
     with os.scandir(root) as entries:
-        class_names = sorted(e.name for e in entries if e.is_dir() and not e.name.startswith("."))
+        class_names = sorted(e.name for e in entries if e.is_dir() and not is_hidden(e.name))
     if not class_names:
         raise ValueError(f"video folder root {root!r} has no class subfolders; expected "
                          f"{os.path.join(root, '<class>', '<video>')!r}.")

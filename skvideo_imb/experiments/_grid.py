@@ -215,4 +215,5 @@ def build_ablation_pipeline(name, featurizer, settings, X_valid, y_valid, random
     classifier = make_classifier(settings, class_weight="balanced", random_state=random_state,
                                  log=log, callbacks=[("held_out", held_out)], device=device,
                                  train_split=None, **ABLATIONS[name])
-    return build_pipeline("video", featurizer, classifier, y_valid, random_state=random_state)
+    # the video oversampler sizes nothing by the labels (they are the fit data's anyway)
+    return build_pipeline("video", featurizer, classifier, None, random_state=random_state)

@@ -18,7 +18,7 @@ from joblib.parallel import get_active_backend
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import train_test_split
 
-from .._recipes import make_featurizer, make_sampler, profile_settings
+from .._recipes import class_counts, make_featurizer, make_sampler, profile_settings
 from ._data import load_experiment_data
 from ._grid import ABLATIONS, ROWS, build_ablation_pipeline, build_row_pipeline
 from ._summary import summarise_curves, summarise_rows
@@ -37,10 +37,6 @@ def _scores(y_true, y_pred, order_only_classes):
         scores["f1_order_only"] = f1_score(y_true, y_pred, labels=order_only_classes,
                                            average="macro", zero_division=0)
     return scores
-
-
-def _class_counts(y):
-    return {str(c): int(n) for c, n in zip(*np.unique(y, return_counts=True))}
 
 
 def _prepare(data, seed, settings, weights, cache, device, ablations, verbose, log):
@@ -180,7 +176,8 @@ def run_reproduction(data="synthetic", *, seeds=(0,), profile="quick", weights=N
         whatever ``n_jobs``), with each seed's data and featurizer sent to every
         worker.  Without a ``cache`` every worker computes the features it needs.
     verbose : int, default=1
-        Show the featurizer's progress bar (frames/s) on standard error.
+        The featurizer's progress on standard error (a bar on a terminal, plain lines
+        otherwise; see :ref:`progress`); 0 silences it.
     log : callable, default=print
         Receives progress lines.
 
@@ -225,7 +222,7 @@ def run_reproduction(data="synthetic", *, seeds=(0,), profile="quick", weights=N
         data = p["data"]
         runs.append({
             "seed": p["seed"], "data_name": data["name"],
-            "train_class_counts": _class_counts(data["y_train"]),
+            "train_class_counts": class_counts(data["y_train"]),
             "n_test": len(data["X_test"]), "y_test": list(map(str, data["y_test"])),
             "featurizer_fit_time_s": p["featurizer_fit_time_s"],
             "featurizer_device": str(p["featurizer"].device_),

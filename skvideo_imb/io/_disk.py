@@ -31,8 +31,8 @@ from ._pixels import bgr_to_rgb, resize_square
 
 __all__ = ["IMAGE_EXTENSIONS", "VIDEO_EXTENSIONS", "Decoded", "check_path", "count_decoded",
            "decode_to_end", "file_identity", "find_videos", "forget_counts", "frame_count",
-           "frame_files", "frame_rate", "is_frame_folder", "is_path", "list_folder",
-           "video_name"]
+           "frame_files", "frame_rate", "is_frame_folder", "is_hidden", "is_path",
+           "list_folder", "video_name"]
 
 VIDEO_EXTENSIONS = frozenset({
     ".avi", ".mp4", ".m4v", ".mkv", ".mov", ".webm", ".mpg", ".mpeg", ".wmv", ".flv",
@@ -116,13 +116,13 @@ def check_path(path):
 
 # ---------------------------------------------------------------- frame folders
 
-def _hidden(name):
-    """Hidden entries (names starting with ".") are neither videos nor frames."""
+def is_hidden(name):
+    """Hidden entries (names starting with ".") are neither videos, frames nor classes."""
     return name.startswith(".")
 
 
 def _has_extension(name, extensions):
-    return not _hidden(name) and os.path.splitext(name)[1].lower() in extensions
+    return not is_hidden(name) and os.path.splitext(name)[1].lower() in extensions
 
 
 def _frame_images(folder):
@@ -253,7 +253,7 @@ def list_folder(folder):
     """
     video_files, frame_folders, subfolders = [], [], []
     with os.scandir(folder) as entries:
-        entries = sorted((e for e in entries if not _hidden(e.name)),
+        entries = sorted((e for e in entries if not is_hidden(e.name)),
                          key=lambda e: e.name)
     for entry in entries:
         if not _is_dir(entry):

@@ -57,9 +57,9 @@ def validate_sequences(net, X, *, reset):
                       skip_check_array=True)
     else:
         X = validate_data(net, X, reset=reset, dtype=np.float32)
-        n_frames = net.n_frames
-        if n_frames is None and not reset:
-            n_frames = getattr(net, "n_frames_", None)
+        # fit folds by the parameter; predict by what fit learnt (scikit-learn's contract:
+        # a parameter set after fit takes effect at the next fit)
+        n_frames = net.n_frames if reset else getattr(net, "n_frames_", net.n_frames)
         if n_frames is None:
             raise ValueError(
                 f"{type(net).__name__} got 2-D input of shape {X.shape}: set n_frames "

@@ -55,6 +55,13 @@ class NetState:
     A mixin placed before :class:`skorch.NeuralNet` in the bases of a net whose
     ``initialize_module`` and ``initialize_criterion`` build the components on
     ``device_`` and whose ``_module_kwargs()`` are the module's constructor arguments.
+
+    Notes
+    -----
+    ``initialize``, ``set_params`` and ``load_params`` set ``device`` to the resolved
+    device for their duration: like any method that changes an estimator, they must not
+    run while another thread reads the same estimator (``get_params``, ``clone``,
+    pickling).  Prediction never changes ``device``.
     """
 
     @contextmanager

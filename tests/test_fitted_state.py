@@ -210,7 +210,8 @@ def test_sampler_fit_resample_is_its_fit(videos):
     # the sampler has no transform or predict: fit_resample is its fit, and a second
     # call with the same data leaves it as the first left it
     _check_untouched(sampler, [lambda: sampler.fit_resample(X, y)])
-    _check_untouched(pickle.loads(pickle.dumps(sampler)), [lambda: sampler.fit_resample(X, y)])
+    loaded = pickle.loads(pickle.dumps(sampler))
+    _check_untouched(loaded, [lambda: loaded.fit_resample(X, y)])
 
 
 def test_classifier_predict_and_score_change_no_attribute(classifier, features, videos):

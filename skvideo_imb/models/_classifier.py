@@ -422,6 +422,8 @@ class ResBiLSTMClassifier(NetState, MixedPrecision, SkorchHooks, NeuralNetClassi
             if reset:
                 self.initialize()
             super().partial_fit(data, y, _routing_method=method, **fit_params)
+        # fitted in evaluation mode, the mode predict uses: predict then changes nothing
+        self._set_training(False)
         return self
 
     def _validate_own_params(self):

@@ -141,6 +141,7 @@ class NetState:
             self.initialize_optimizer()
             for name, values in components.items():
                 getattr(self, name).load_state_dict(_to_torch(values, self.device_))
+            self._set_training(False)  # rebuilt in training mode; fit leaves them in eval
         if moved:
             self.grad_scaler_ = grad_scaler(self.device_, self.precision_)
 

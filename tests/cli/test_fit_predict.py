@@ -3,10 +3,13 @@
 import json
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
+from sklearn.utils.class_weight import compute_class_weight
 
 from _videos import write_video
 from skvideo_imb import load_model
@@ -140,15 +143,30 @@ def _parts(variant):
 
 
 def test_fit_class_weight_balanced_reaches_the_loss(variant):
-    _, classifier, _, settings = _parts(variant)
+    pipe, classifier, _, settings = _parts(variant)
     assert classifier.class_weight == settings["class_weight"] == "balanced"
     assert settings["classifier"]["class_weight"] == "balanced"
+    # the labels the classifier saw: the training videos and SMOTE's synthetic ones
+    train = Counter(variant["card"]["train_class_counts"])
+    seen = train + Counter(pipe.named_steps["smote"].sampling_strategy_)
+    classes = classifier.classes_
+    expected = compute_class_weight("balanced", classes=classes,
+                                    y=np.repeat(list(seen), list(seen.values())))
+    np.testing.assert_allclose(classifier.class_weight_, expected)
+    np.testing.assert_allclose(classifier.criterion_.weight.numpy(), expected, rtol=1e-6)
+    # SMOTE balanced the classes, so these weights are uniform: not those of the videos
+    unresampled = compute_class_weight("balanced", classes=classes,
+                                       y=np.repeat(list(train), list(train.values())))
+    assert not np.allclose(unresampled, expected)
 
 
 def test_fit_device_reaches_the_featurizer_and_the_classifier(variant):
     _, classifier, featurizer, settings = _parts(variant)
     assert classifier.device == featurizer.device == settings["classifier"]["device"] == "cpu"
     assert settings["device"] == "cpu"
+    # the fitted devices, as the loaded model runs
+    assert featurizer.device_ == "cpu" and classifier.device_ == torch.device("cpu")
+    assert {p.device for p in classifier.module_.parameters()} == {torch.device("cpu")}
 
 
 def test_fit_seed_reaches_every_step(variant):

@@ -28,9 +28,11 @@ $(STAMP): pyproject.toml setup.cfg Makefile
 demo: $(STAMP)
 	$(VENV)/bin/skvideo-imb reproduce --out demo_output --scheduler local:2
 
-# The suite runs in one worker process per core (pytest-xdist); each worker's torch gets
-# its share of the cores (tests/conftest.py). PYTEST_WORKERS=0 runs it in this process.
-PYTEST_WORKERS ?= auto
+# The suite runs in one worker process per usable core, at most 4 (pytest-xdist); each
+# worker's torch gets its share of the cores (tests/conftest.py).  Counted from this
+# process's CPU affinity, not xdist's "auto" (physical cores by psutil: 1 on a 2-vCPU
+# machine, the whole host's in a container).  PYTEST_WORKERS=0: one process.
+PYTEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print(min(4, len(os.sched_getaffinity(0))))")
 
 test: $(STAMP)
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile

@@ -492,8 +492,8 @@ class _Walker:
         from .features._featurizer import _STATE_BOUNDS, check_state_sizes
 
         try:
-            check_state_sizes({key: self._value(attributes.get(key), path, key)
-                               for key in _STATE_BOUNDS})
+            check_state_sizes({key: self._value(attributes[key], path, key)
+                               for key in _STATE_BOUNDS if key in attributes})
         except ValueError as exc:
             raise _Refused(f"{path}: {exc}") from None
 

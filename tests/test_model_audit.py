@@ -515,3 +515,18 @@ def test_json_depth_skips_brackets_inside_strings():
     assert json_depth(b'{"a": "[[[[{{{{", "b": [[]]}') == 3
     assert json_depth(b'"\\"[["') == 0
     assert json_depth(b"[]" * 1000) == 1
+
+
+def test_a_featurizer_saved_before_its_sizes_were_fitted_attributes_loads(featurizer_file,
+                                                                          tmp_path):
+    """Files written before ``n_frames_``/``image_size_`` existed: the parameters stand in
+    for them, as they do for pickles, and the features are the same."""
+    path, featurizer, X = featurizer_file
+
+    def drop_sizes(state, _):
+        for key in ("n_frames_", "image_size_"):
+            del state[key]
+    older = mutated((path,), tmp_path / "older.skops", drop_sizes)
+    loaded = load_model(older)
+    assert (loaded.n_frames_, loaded.image_size_) == (2, 32)
+    np.testing.assert_array_equal(loaded.transform(X), featurizer.transform(X))

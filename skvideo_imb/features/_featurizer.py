@@ -36,11 +36,18 @@ _STATE_BOUNDS = {"n_frames": 100_000, "image_size": 4096, "batch_size": 65_536,
                  "n_frames_": 100_000, "image_size_": 4096}
 
 
+def _with_fitted_sizes(state):
+    """A fitted state with ``n_frames_`` and ``image_size_``: states saved before these
+    were fitted attributes have only the parameters, which ``fit`` copied."""
+    return {**{f"{name}_": state.get(name) for name in ("n_frames", "image_size")}, **state}
+
+
 def check_state_sizes(state):
     """Refuse a fitted state whose sizes (:data:`_STATE_BOUNDS`) are not bounded integers.
 
     Used on unpickling and by the model-file audit, before anything is built.
     """
+    state = _with_fitted_sizes(state)
     for key, bound in _STATE_BOUNDS.items():
         value = state.get(key)
         if not isinstance(value, Integral) or isinstance(value, bool) or not (
@@ -446,9 +453,7 @@ class InceptionFeaturizer(TransformerMixin, BaseEstimator):
 
     def __setstate__(self, state):
         if "model_digest_" in state:  # fitted: the network is rebuilt from these alone
-            state = dict(state)
-            for name in ("n_frames", "image_size"):  # pickled before these were fitted
-                state.setdefault(f"{name}_", state.get(name))
+            state = _with_fitted_sizes(state)
             _check_fitted_state(state)
             self._relocate(state)
         super().__setstate__(state)

@@ -344,16 +344,23 @@ class InceptionFeaturizer(TransformerMixin, BaseEstimator):
     def _recalibrate(self, model, samples, device, precision, rng):
         """Cumulative BatchNorm statistics over (a random subset of) training frames."""
         # the cache's frame counts (it has no feature folder yet: the network is not final)
-        store = CountStore(self._cache_root()) if self.cache is not None else None
-        clips = [as_clip(sample, self.n_frames).resolve(
-                 count=functools.partial(count_frames, store=store)) for sample in samples]
-        plan = [(clip, t) for clip in clips for t in range(clip.n_frames)]
+        count = functools.partial(
+            count_frames, store=CountStore(self._cache_root()) if self.cache is not None
+            else None)
+        # planned on the clips' lengths, which a lazy clip knows before its frames are
+        # chosen: only clips a calibration frame is drawn from are resolved (a file whose
+        # count is unknown is decoded to its end for it)
+        clips = [as_clip(sample, self.n_frames) for sample in samples]
+        plan = [(k, t) for k, clip in enumerate(clips) for t in range(clip.n_frames)]
         n_cal = len(plan) if self.n_calibration_frames is None else min(
             len(plan), self.n_calibration_frames)
-        chosen = {}  # id(clip) -> (clip, its frame indices drawn), in the plan's order
-        for k in np.sort(rng.choice(len(plan), size=n_cal, replace=False)):
-            clip, t = plan[k]
-            chosen.setdefault(id(clip), (clip, []))[1].append(clip.indices[t])
+        chosen = {}  # clip number -> (resolved clip, its frame indices drawn), in order
+        for j in np.sort(rng.choice(len(plan), size=n_cal, replace=False)):
+            k, t = plan[j]
+            if k not in chosen:
+                chosen[k] = (clips[k].resolve(count=count), [])
+            clip, indices = chosen[k]
+            indices.append(clip.indices[t])
         dataset = SampleFrames([Clip(clip.video, indices, clip.augmentation)
                                 for clip, indices in chosen.values()], None,
                                self.image_size, network_key="calibration")
@@ -374,15 +381,15 @@ class InceptionFeaturizer(TransformerMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ the network
 
-    def _get_engine(self):
-        """The engine running the fitted network, built once per process and setting."""
+    def _get_engine(self, cache=None):
+        """The engine running the fitted network, built once per process and setting;
+        ``cache`` (this transform's :class:`FeatureCache`) keeps OpenVINO's conversion."""
         model = self._get_model()
         here = self._in_process
         key = (self.engine_, int(self.image_size_), int(self.batch_size))
         if here.engine is None or here.engine_key != key:
             with _BUILD_LOCK:  # threads sharing this featurizer build the engine once
                 if here.engine is None or here.engine_key != key:
-                    cache = self._feature_cache()
                     store = (os.path.join(cache.folder, f"openvino-{int(self.image_size_)}px")
                              if cache is not None else None)
                     built = build_engine(
@@ -520,10 +527,10 @@ class InceptionFeaturizer(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "model_digest_")
         samples = check_videos(X)
-        self._get_engine()
+        cache = self._feature_cache()
+        self._get_engine(cache)
         out = np.empty((len(samples), self.n_frames_, self.n_frame_features_),
                        dtype=np.float32)
-        cache = self._feature_cache()
         dataset = SampleFrames(samples, self.n_frames_, self.image_size_, self._network_key(),
                                cache=cache)
         with progress(out.shape[0] * out.shape[1], type(self).__name__, unit="frame",

@@ -472,7 +472,7 @@ def forget_counts():
     _COUNTS.clear()
 
 
-def frame_count(path, store=None, decode=True):
+def frame_count(path, store=None, decode=True, key=None):
     """The frame count of a checked video file or frame folder.
 
     The one place where a count is chosen: a frame folder has as many frames as frame
@@ -487,6 +487,8 @@ def frame_count(path, store=None, decode=True):
         ``put_count(identity, n)``, such as the featurizer's feature cache.
     decode : bool, default=True
         When False, return None instead of decoding a file whose count is not known.
+    key : tuple or None, default=None
+        The file's identity (:func:`file_identity`) when the caller already took it.
 
     Returns
     -------
@@ -494,7 +496,7 @@ def frame_count(path, store=None, decode=True):
     """
     if os.path.isdir(path):
         return len(frame_files(path))
-    key = file_identity(path)
+    key = file_identity(path) if key is None else key
     n = _COUNTS.get(key)
     if n is None and store is not None:
         n = store.get_count(key)

@@ -172,7 +172,7 @@ def read_frames(video, indices=None, size=None):
     # One sequential decode serves both the range check and the pixels: a file's frame
     # count is only needed up front when it is already known.
     key = None if os.path.isdir(video) else file_identity(video)
-    known = frame_count(video, decode=False)
+    known = frame_count(video, decode=False, key=key)
     indices = _check_indices(video, indices, np.inf if known is None else known)
     wanted = np.unique(indices)
     decoded = decode_to_end(video, wanted, size=size, stop_after=int(wanted[-1]))
@@ -231,7 +231,7 @@ def read_planned(video, plan, size=None, *, store=None):
         known = int(video.shape[0])
     else:
         key = None if os.path.isdir(video) else file_identity(video)
-        known = frame_count(video, decode=False)
+        known = frame_count(video, decode=False, key=key)
     if known is not None:
         indices = np.asarray(plan(known), dtype=np.int64)
         return known, indices, read_frames(video, indices, size)

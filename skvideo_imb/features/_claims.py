@@ -136,12 +136,15 @@ def process_identity():
     >>> process_identity()["pid"] == os.getpid()
     True
     """
-    return {**_HOST, "pid": os.getpid(), "start": _start_time(os.getpid())}
+    pid = os.getpid()
+    if pid not in _OWN_START:  # keyed by pid: a forked child is another process
+        _OWN_START[pid] = _start_time(pid)
+    return {**_HOST, "pid": pid, "start": _OWN_START[pid]}
 
 
-def _host_key():
-    text = f"{_HOST['host']}/{_HOST['boot']}/{_HOST['pidns']}"
-    return hashlib.blake2b(text.encode(), digest_size=6).hexdigest()
+_OWN_START = {}  # this process's start time, read once (every cache write names it)
+_HOST_KEY = hashlib.blake2b(f"{_HOST['host']}/{_HOST['boot']}/{_HOST['pidns']}".encode(),
+                            digest_size=6).hexdigest()
 
 
 def temporary_name(folder, suffix=".part"):
@@ -152,14 +155,14 @@ def temporary_name(folder, suffix=".part"):
     (:func:`owner_is_dead`), instead of waiting an hour for it to be old.
     """
     ident = process_identity()
-    return os.path.join(folder, f".tmp-{_host_key()}-{ident['pid']}-{ident['start']}-"
+    return os.path.join(folder, f".tmp-{_HOST_KEY}-{ident['pid']}-{ident['start']}-"
                                 f"{uuid.uuid4().hex[:12]}{suffix}")
 
 
 def owner_is_dead(name):
     """Whether a :func:`temporary_name` belongs to a dead process of this host."""
     parts = os.path.basename(name).split("-")
-    if len(parts) < 5 or parts[0] != ".tmp" or parts[1] != _host_key():
+    if len(parts) < 5 or parts[0] != ".tmp" or parts[1] != _HOST_KEY:
         return False
     try:
         pid, start = int(parts[2]), int(parts[3])

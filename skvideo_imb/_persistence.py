@@ -281,11 +281,12 @@ def load_model(path, *, trusted=None):
     except Exception as exc:  # a damaged member, an inconsistent state ...
         raise ValueError(f"{path!r} could not be loaded as a model: "
                          f"{type(exc).__name__}: {exc}") from exc
-    for featurizer in featurizers(model):  # the file never decides where we write
-        featurizer.set_params(cache=None)
-    for step in walk_steps(model):
-        if step.get_params(deep=False).get("memory") is not None:
-            step.set_params(memory=None)
+    for step in walk_steps(model):  # the file never decides where this process writes
+        params = step.get_params(deep=False)
+        if "pickle_model" in params and params.get("cache") is not None:
+            step.set_params(cache=None)  # a featurizer's feature cache
+        if params.get("memory") is not None:
+            step.set_params(memory=None)  # a pipeline's
     return model
 
 

@@ -5,7 +5,6 @@ from numbers import Integral
 from imblearn.pipeline import Pipeline, make_pipeline
 from sklearn.utils._param_validation import Interval
 
-from ._steps import walk_steps
 from .features import InceptionFeaturizer
 from .models import ResBiLSTMClassifier
 from .sampling import SpatioTemporalOverSampler
@@ -16,8 +15,13 @@ __all__ = ["VideoPipeline", "make_video_pipeline"]
 def _n_frames_holder(est):
     """The estimator whose ``n_frames`` a step uses: itself, or the estimator a wrapper
     such as :class:`sklearn.frozen.FrozenEstimator` holds; None when it has none."""
-    return next((step for step in walk_steps(est)
-                 if "n_frames" in step.get_params(deep=False)), None)
+    # the wrapper chain only: a nested pipeline is a step of its own, not walked into
+    # (walk_steps would, and set or check one of its steps only)
+    while est not in (None, "passthrough"):
+        if "n_frames" in est.get_params(deep=False):
+            return est
+        est = getattr(est, "estimator", None)
+    return None
 
 
 def _steps_with_n_frames(steps):

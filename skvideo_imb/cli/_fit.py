@@ -7,7 +7,9 @@ import time
 
 import numpy as np
 
-from .._recipes import FROZEN_STEP, PROFILES, SAMPLERS, class_counts, describe_profiles
+from .._recipes import (FROZEN_STEP, PROFILES, SAMPLERS, build_pipeline, class_counts,
+                        describe_profiles, make_classifier, make_featurizer,
+                        parse_data_spec, parse_weights, profile_settings)
 
 __all__ = ["add_parser", "run"]
 
@@ -64,7 +66,6 @@ def add_parser(sub):
 
 
 def _load(data):
-    from .._recipes import parse_data_spec
     from ..datasets import load_ucf101, load_video_folder
 
     spec = parse_data_spec(data, synthetic=False)
@@ -82,8 +83,7 @@ def _split(X, y, fraction, seed, parser):
         return X, y, [], np.asarray([], dtype=y.dtype)
     if not 0 < fraction < 1:
         parser.error(f"--validation-fraction must be in [0, 1), got {fraction}")
-    counts = dict(zip(*np.unique(y, return_counts=True)))
-    small = [str(c) for c, n in counts.items() if n < 2]
+    small = [c for c, n in class_counts(y).items() if n < 2]
     if small:
         raise ValueError(f"--validation-fraction {fraction} needs at least 2 videos per "
                          f"class; {', '.join(small)} has 1. Add videos or pass "
@@ -128,8 +128,6 @@ def _grid(specs, pipe, parser):
 
 def _build(args, X_fit, y_fit, cache, log):
     """The featurizer, fitted once on ``X_fit``, and the pipeline around it, frozen."""
-    from .._recipes import (build_pipeline, make_classifier, make_featurizer,
-                            parse_weights, profile_settings)
 
     settings = profile_settings(args.profile, n_frames=args.n_frames, max_epochs=args.epochs)
     weights = parse_weights(args.weights)

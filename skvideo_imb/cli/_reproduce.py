@@ -6,7 +6,8 @@ import time
 from pathlib import Path
 
 
-from .._recipes import PROFILES, describe_profiles, parse_weights
+from .._recipes import (PROFILES, check_scheduler, class_counts, describe_profiles,
+                        parse_weights, scheduler)
 
 __all__ = ["add_parser", "run"]
 
@@ -56,7 +57,6 @@ def add_parser(sub):
 
 def run(args, parser, argv=None):
     from .._progress import command_log
-    from .._recipes import check_scheduler, class_counts, scheduler
     from ..experiments import load_experiment_data, run_reproduction, write_report
 
     if args.seeds < 1:

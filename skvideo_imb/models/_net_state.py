@@ -22,6 +22,7 @@ import numpy as np
 import torch
 
 from .. import _runtime
+from .._seeds import FIXED_SEED
 from ._precision import grad_scaler
 
 __all__ = ["NetState"]
@@ -135,10 +136,12 @@ class NetState:
         self.__dict__.update(state)
         if components:
             self._check_module_shapes(components.get("module_"))
-            # rebuilt from the parameters, on device_, then loaded
-            self.initialize_module()
-            self.initialize_criterion()
-            self.initialize_optimizer()
+            # rebuilt from the parameters, on device_, then loaded (the random
+            # initialisation, overwritten at once, leaves the caller's stream alone)
+            with _runtime.seeded(FIXED_SEED, torch.device(self.device_)):
+                self.initialize_module()
+                self.initialize_criterion()
+                self.initialize_optimizer()
             for name, values in components.items():
                 getattr(self, name).load_state_dict(_to_torch(values, self.device_))
             self._set_training(False)  # rebuilt in training mode; fit leaves them in eval

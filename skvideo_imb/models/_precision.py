@@ -125,9 +125,8 @@ class MixedPrecision:
         scaler = self.grad_scaler_
         if not scaler.is_enabled():
             return super().train_step(batch, **fit_params)
+        self._zero_grad_optimizer()  # skorch's, as its own train_step does
         optimizers = [getattr(self, name + "_") for name in self._optimizers]
-        for optimizer in optimizers:
-            optimizer.zero_grad()
         step = self.train_step_single(batch, **fit_params)  # the scaled backward pass
         for optimizer in optimizers:
             scaler.unscale_(optimizer)

@@ -132,7 +132,7 @@ def shared_fit_and_save(folder, timeout=900):
             np.savez(folder / "arrays.npz", **arrays)
             index.write_text(json.dumps([[name, path.name] for name, (path, _, _)
                                          in saved.items()]))
-            return saved
+    # every process, the one that wrote them too, tests what was written
     arrays = np.load(folder / "arrays.npz")
     return {name: (folder / path, _inputs(arrays[f"x{k}"]), arrays[f"p{k}"])
             for k, (name, path) in enumerate(json.loads(index.read_text()))}

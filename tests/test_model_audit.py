@@ -475,6 +475,7 @@ def test_the_payloads_are_real(tmp_path, classifier_file):
 
 
 # ---------------------------------------------------------------- the allow-list
+@pytest.mark.slow
 def test_the_allow_list_is_exactly_what_save_model_writes(saved_models):
     """Derived from real files of every supported configuration: it cannot drift."""
     written = Counter()

@@ -102,6 +102,7 @@ def test_a_damaged_card_is_a_clear_error(classifier, tmp_path, card):
         load_model(path)
 
 
+@pytest.mark.slow
 def test_every_configuration_loads_in_a_fresh_process_with_the_same_probabilities(
         saved_models, tmp_path):
     """Each supported configuration: saved here, loaded and predicted by another Python."""
@@ -145,6 +146,7 @@ def test_a_loaded_model_writes_to_no_path_the_file_names(saved_models, tmp_path)
     assert not os.path.exists(planted) and not os.path.exists(planted + "_memory")
 
 
+@pytest.mark.slow
 def test_an_interrupted_save_keeps_the_previous_model(classifier, tmp_path):
     """kill -9 in the middle of writing: the old model and card are still whole."""
     clf, X = classifier

@@ -116,6 +116,7 @@ def test_n_frames_of_a_frozen_featurizer_is_checked(data):
     assert pipe.fit(X, y).predict(X[:2]).shape == (2,)
 
 
+@pytest.mark.slow
 def test_full_pipeline_fit_predict_score_clone_pickle(data):
     X, y = data
     pipe = _paper_pipe(classifier=LEARNS, engine="auto")
@@ -157,6 +158,7 @@ def test_oversampler_is_skipped_at_predict(data, monkeypatch):
     SMOTE(k_neighbors=2, random_state=0),
     ADASYN(n_neighbors=2, sampling_strategy="minority", random_state=0),
     RandomOverSampler(random_state=0), RandomUnderSampler(random_state=0)])
+@pytest.mark.slow
 def test_feature_space_samplers_are_a_one_line_swap(data, sampler):
     X, y = data
     pipe = make_pipeline(_featurizer(), sampler, _classifier())
@@ -173,6 +175,7 @@ def test_feature_space_samplers_are_a_one_line_swap(data, sampler):
                                rtol=1e-6)
 
 
+@pytest.mark.slow
 def test_grid_search_with_n_jobs_and_multiple_scores(data, tmp_path):
     X, y = data
     pipe = _paper_pipe(cache=str(tmp_path / "cache"))
@@ -199,6 +202,7 @@ def test_grid_search_with_n_jobs_and_multiple_scores(data, tmp_path):
     np.testing.assert_array_equal(search.predict(X), search.best_estimator_.predict(X))
 
 
+@pytest.mark.slow
 def test_randomized_search_and_cross_validate(data):
     X, y = data
     cv = StratifiedKFold(2, shuffle=True, random_state=0)
@@ -222,6 +226,7 @@ def test_randomized_search_and_cross_validate(data):
         np.argmax(search.cv_results_["mean_test_score"])]
 
 
+@pytest.mark.slow
 def test_grid_over_n_frames_through_the_helper(data):
     X, y = data
     # (the torch engine: a network per fit, and OpenVINO converts each; not the point here)
@@ -236,6 +241,7 @@ def test_grid_over_n_frames_through_the_helper(data):
         search.best_params_["n_frames"]}
 
 
+@pytest.mark.slow
 def test_grid_search_reuses_cached_features(data, tmp_path, monkeypatch):
     """With a fixed network, a whole grid search featurizes each distinct frame once.
 

@@ -3,6 +3,8 @@
 import re
 from pathlib import Path
 
+import pytest
+
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
@@ -11,6 +13,7 @@ def test_readme_mentions_the_two_commands():
     assert "make demo" in text and "make test" in text
 
 
+@pytest.mark.slow
 def test_readme_usage_example_runs(capsys):
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
     assert blocks, "README has no python example"

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from _videos import gradient_video, write_video
 from skvideo_imb.cli import main
 
@@ -35,6 +37,7 @@ def test_all_good_is_status_0(tmp_path, capsys):
     assert capsys.readouterr().out.strip() == "checked 1 videos: 0 problems"
 
 
+@pytest.mark.slow
 def test_json_for_machines(tmp_path):
     done = subprocess.run([sys.executable, "-m", "skvideo_imb", "check", "--json", "--quiet",
                            str(_folder(tmp_path))], capture_output=True, text=True)

@@ -82,6 +82,7 @@ def test_predict_files_and_a_folder_with_a_corrupt_video(model, videos, tmp_path
         "path,label,probability,p_brighten")
 
 
+@pytest.mark.slow
 def test_a_saved_model_gives_the_same_probabilities_in_a_fresh_process(model, videos,
                                                                        tmp_path):
     paths = sorted(str(p) for p in videos.rglob("*.avi"))[:5]
@@ -97,6 +98,7 @@ def test_a_saved_model_gives_the_same_probabilities_in_a_fresh_process(model, vi
         here.astype(float))
 
 
+@pytest.mark.slow
 def test_the_same_data_in_another_folder_gives_the_same_model(model, videos, tmp_path):
     import shutil
     copy = shutil.copytree(videos, tmp_path / "elsewhere" / "videos")
@@ -126,6 +128,7 @@ def variant(videos, tmp_path_factory):
             "model": load_model(out)}
 
 
+@pytest.mark.slow
 def test_fit_oversampler_smote_sizes_its_neighbourhood_to_the_smallest_fold(variant):
     pipe, card = variant["model"], variant["card"]
     assert [name for name, _ in pipe.steps] == ["frozenestimator", "smote",
@@ -203,6 +206,7 @@ def test_fit_cache_keeps_the_features_for_the_next_run(variant, tmp_path, capsys
     assert {p: p.stat().st_mtime_ns for p in variant["cache"].rglob("*.feat")} == files
 
 
+@pytest.mark.slow
 def test_fit_seed_decides_the_model(tmp_path):
     """Another seed, another model (tiny data; the same seed gives the same model:
     test_the_same_data_in_another_folder_gives_the_same_model)."""
@@ -220,6 +224,7 @@ def test_fit_seed_decides_the_model(tmp_path):
     assert not np.allclose(proba[0], proba[1])
 
 
+@pytest.mark.slow
 def test_a_timeline_switches_label_where_two_videos_join(tmp_path):
     """Two classes that any single frame tells apart, joined into one long video."""
     data = tmp_path / "two"

@@ -33,6 +33,7 @@ def _recomputed(y_test, y_pred):
                                       zero_division=0)}
 
 
+@pytest.mark.slow
 def test_every_row_is_reported_with_the_scores_of_its_predictions(report):
     """Each cell is mean and sd over the seeds of scores recomputed from run.json."""
     with open(report / "results.csv") as f:
@@ -112,6 +113,7 @@ def _scored_rows(out):
         return [r for r in csv.DictReader(f) if not r["error"]]
 
 
+@pytest.mark.slow
 def test_class_per_folder_data(tmp_path):
     from skvideo_imb.datasets import make_synthetic_videos
     sizes = {"brighten": 8, "darken": 4, "move_right": 6, "move_left": 4, "checkerboard": 5}
@@ -136,6 +138,7 @@ def test_class_per_folder_data(tmp_path):
                and r["pipeline"].count("random_state=5") >= 2 for r in lstm_rows)
 
 
+@pytest.mark.slow
 def test_ucf101_layout_with_the_imbalance_protocol(tmp_path):
     """``--data ucf101:ROOT`` on a tree in UCF101's own layout and split-file formats."""
     from _videos import gradient_video, write_video

@@ -57,6 +57,7 @@ def test_paper_profile_is_written_once():
         assert paper[key] == PAPER_PARAMS[key]
 
 
+@pytest.mark.slow
 def test_importing_experiments_leaves_the_matplotlib_backend_alone():
     code = ("import matplotlib; matplotlib.use('svg'); import skvideo_imb.experiments; "
             "import skvideo_imb.cli; print(matplotlib.get_backend())")

@@ -95,6 +95,7 @@ def test_bf16_features_agree_with_torch_fp32(well_conditioned, videos, engine):
     assert _cosines(out, expected, 512).min() >= 0.99
 
 
+@pytest.mark.slow
 @needs_openvino
 def test_a_network_is_converted_once_per_process(reference, videos, monkeypatch, tmp_path):
     fitted, _ = reference
@@ -161,6 +162,7 @@ def _store(tmp_path):
     return store
 
 
+@pytest.mark.slow
 @needs_openvino
 def test_a_damaged_engine_store_is_detected_rebuilt_and_never_used(reference, videos,
                                                                    tmp_path, monkeypatch):
@@ -185,6 +187,7 @@ def test_a_damaged_engine_store_is_detected_rebuilt_and_never_used(reference, vi
     assert not [p for p in (tmp_path / "c").rglob(".tmp-*")]
 
 
+@pytest.mark.slow
 @needs_openvino
 def test_an_engine_store_that_cannot_be_written_degrades_with_one_warning(
         reference, videos, tmp_path, monkeypatch):
@@ -205,6 +208,7 @@ def test_an_engine_store_that_cannot_be_written_degrades_with_one_warning(
 
 @pytest.mark.parametrize("engine, cached", [
     ("torch", False), ("torch", True), pytest.param("openvino", False, marks=needs_openvino)])
+@pytest.mark.slow
 def test_threads_sharing_one_featurizer_get_the_serial_result(reference, videos, engine,
                                                               cached, tmp_path):
     """Dask workers run threads; FrozenEstimator hands every fit the same featurizer."""

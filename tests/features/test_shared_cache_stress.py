@@ -161,6 +161,7 @@ def _leftovers(cache, setting, n_features):
                   if p.name.endswith((".claim", ".takeover")) or p.name.startswith(".tmp-"))
 
 
+@pytest.mark.slow
 def test_three_processes_two_threads_a_kill_and_debris(setup):
     root, videos, featurizer, serial, digests, setting = setup
     cache = root / "shared"
@@ -187,6 +188,7 @@ def small_filesystem(tmp_path):
     subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
+@pytest.mark.slow
 def test_a_cache_filesystem_that_fills_up_mid_way(setup, small_filesystem):
     root, videos, featurizer, serial, digests, setting = setup
     cache = small_filesystem / "cache"

@@ -213,6 +213,7 @@ for call in (lambda p: count_frames(p), lambda p: read_frames(p, [0])):
 """
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
 def test_a_fifo_is_refused_without_opening_it(tmp_path):
     import subprocess

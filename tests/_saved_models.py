@@ -31,7 +31,10 @@ def configurations(cache):
 
     from skvideo_imb import (InceptionFeaturizer, ResBiLSTMClassifier,
                              SpatioTemporalOverSampler, make_video_pipeline)
+    import torch
+
     from skvideo_imb._progress import command_log
+    from skvideo_imb.features._engines import engine_available
     from skvideo_imb.models import EpochProgress
 
     small = dict(backbone="mobilenet_v3_small", weights=None, image_size=32, batch_size=8,
@@ -74,6 +77,9 @@ def configurations(cache):
             ("progress", EpochProgress(command_log()))]}),
         "classifier alone": ResBiLSTMClassifier(N_FRAMES, **net),
     }
+    if engine_available("openvino-int8", torch.device("cpu")):  # the [int8] extra
+        configs["openvino-int8"] = video({"engine": "openvino-int8",
+                                          "n_quantization_frames": 8})
     configs["FrozenEstimator, imblearn make_pipeline"] = frozen(
         imb_make_pipeline, [SpatioTemporalOverSampler(n_frames=N_FRAMES, random_state=0)])
     configs["FrozenEstimator, sklearn make_pipeline"] = frozen(make_pipeline)

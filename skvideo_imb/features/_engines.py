@@ -6,6 +6,11 @@ float32 features.  Engines differ only in speed and in float rounding: features 
 engines agree to a cosine similarity of at least 0.99 per frame (tested), and the
 engine is part of the feature-cache key, so vectors of two engines are never mixed.
 
+``"openvino-int8"`` runs the network quantized to 8-bit integers by NNCF's post-training
+quantization (the ``skvideo-imb[int8]`` extra), calibrated on training frames the
+featurizer keeps; it is never chosen automatically (its features are not those of the
+float network: see the user guide's engine section for what that costs downstream).
+
 ``"auto"`` is decided by measurement (``benchmarks/featurize.py``): on a CPU OpenVINO
 when the ``openvino`` package is installed (1.7× torch's eager bf16 forward on an
 AVX-512-BF16 CPU, 1.6× in fp32), else torch; on CUDA torch eager (cuDNN, channels-last,
@@ -46,9 +51,9 @@ from .. import _runtime
 from ._backbones import IMAGENET_MEAN, IMAGENET_STD
 from ._claims import temporary_name
 
-__all__ = ["ENGINES", "build_engine", "engine_available", "resolve_engine"]
+__all__ = ["ENGINES", "build_engine", "engine_available", "quantized_int8", "resolve_engine"]
 
-ENGINES = ("torch", "torch-compile", "openvino")
+ENGINES = ("torch", "torch-compile", "openvino", "openvino-int8")
 """Engine names an ``engine`` parameter accepts, besides ``"auto"``."""
 
 
@@ -60,6 +65,9 @@ def engine_available(name, device):
         return hasattr(torch, "compile")
     if name == "openvino":
         return device.type == "cpu" and importlib.util.find_spec("openvino") is not None
+    if name == "openvino-int8":
+        return engine_available("openvino", device) and \
+            importlib.util.find_spec("nncf") is not None
     raise ValueError(f"engine must be 'auto' or one of {', '.join(ENGINES)}, got {name!r}.")
 
 
@@ -68,7 +76,7 @@ def resolve_engine(engine, device):
 
     Parameters
     ----------
-    engine : {"auto", "torch", "torch-compile", "openvino"}
+    engine : {"auto", "torch", "torch-compile", "openvino", "openvino-int8"}
     device : torch.device
 
     Returns
@@ -83,7 +91,9 @@ def resolve_engine(engine, device):
     if engine == "auto":
         return "openvino" if engine_available("openvino", device) else "torch"
     if not engine_available(engine, device):
-        why = ("the openvino package is not installed (pip install 'skvideo-imb[openvino]')"
+        extra = "int8" if engine == "openvino-int8" else "openvino"
+        why = (f"the {'openvino and nncf packages are' if extra == 'int8' else 'openvino package is'}"
+               f" not installed (pip install 'skvideo-imb[{extra}]')"
                if device.type == "cpu" else f"it runs on the CPU only, not on {device}")
         raise ValueError(f"engine={engine!r} cannot be used: {why}.")
     return engine
@@ -175,11 +185,13 @@ class OpenVINOEngine:
 
     name = "openvino"
 
-    def __init__(self, model, device, precision, image_size, store=None, digest=None):
+    def __init__(self, model, device, precision, image_size, store=None, digest=None,
+                 converted=None):
         import openvino as ov
 
         core = _core(ov)
-        converted = _load_store(core, store, digest) if store is not None else None
+        if converted is None:
+            converted = _load_store(core, store, digest) if store is not None else None
         if converted is None:
             converted = _converted(ov, model, image_size, digest)
             if store is not None:
@@ -321,8 +333,73 @@ def _save(ov, converted, store, digest):
                 shutil.rmtree(leftover, ignore_errors=True)
 
 
+def quantized_int8(model, image_size, frames, digest, store=None):
+    """The network converted to OpenVINO and quantized to int8 by NNCF on ``frames``.
+
+    Post-training quantization (NNCF's ``quantize``, performance preset: symmetric
+    8-bit weights and activations, then fast bias correction) with activation ranges
+    measured on ``frames``.  The result depends only on the network, the frames and the
+    NNCF version: it is remembered in this process under ``digest`` (the network's and
+    the frames' digests together) and kept in ``store`` when one is given (checked
+    against its manifest like the float conversion), so it is computed once.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The fitted network, on the CPU.
+    image_size : int
+    frames : torch.Tensor of uint8, shape (n, 3, S, S)
+        Calibration frames (at least one).
+    digest : str
+        Identifies the network and the frames together.
+    store : str or None, default=None
+        Folder to keep the quantized network in.
+
+    Returns
+    -------
+    model : openvino.Model
+    """
+    import openvino as ov
+
+    core = _core(ov)
+    key = (digest, image_size, "int8")
+    quantized = _load_store(core, store, digest) if store is not None else None
+    if quantized is None and key in _CONVERTED:
+        quantized = _CONVERTED[key]
+        if store is not None:
+            _save(ov, quantized, store, digest)
+    elif quantized is None:
+        import contextlib
+        import io
+        import logging
+
+        import nncf
+
+        normalize = _Normalize()
+        batches = [normalize(chunk).numpy() for chunk in torch.split(frames, 16)]
+        logger = logging.getLogger("nncf")
+        level = logger.level
+        logger.setLevel(logging.ERROR)  # NNCF's notes on the statistics it collects
+        # and its progress bars (rich, written to sys.stdout): a few seconds, once per
+        # network and process, under the featurizer's build lock
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):
+                quantized = nncf.quantize(
+                    _converted(ov, model, image_size, None), nncf.Dataset(batches),
+                    preset=nncf.QuantizationPreset.PERFORMANCE, subset_size=len(batches))
+        finally:
+            logger.setLevel(level)
+        if store is not None:
+            _save(ov, quantized, store, digest)
+    _CONVERTED[key] = quantized
+    _CONVERTED.move_to_end(key)
+    if len(_CONVERTED) > _CONVERTED_SIZE:
+        _CONVERTED.popitem(last=False)
+    return quantized
+
+
 def build_engine(name, model, device, precision, image_size, store=None, digest=None,
-                 batch_size=None):
+                 batch_size=None, quantized=None):
     """An engine running ``model`` (a fitted torch network on ``device``).
 
     Parameters
@@ -342,6 +419,8 @@ def build_engine(name, model, device, precision, image_size, store=None, digest=
         once.
     batch_size : int or None, default=None
         The largest batch: torch-compile pads every batch to it.
+    quantized : openvino.Model or None, default=None
+        For ``"openvino-int8"``: the network from :func:`quantized_int8`.
 
     Returns
     -------
@@ -350,6 +429,12 @@ def build_engine(name, model, device, precision, image_size, store=None, digest=
     """
     if name == "openvino":
         return OpenVINOEngine(model, device, precision, image_size, store, digest)
+    if name == "openvino-int8":
+        if quantized is None:
+            raise ValueError("the openvino-int8 engine needs the quantized network.")
+        engine = OpenVINOEngine(model, device, precision, image_size, converted=quantized)
+        engine.name = name
+        return engine
     if name == "torch-compile":
         return TorchCompileEngine(model, device, precision, batch_size)
     return TorchEngine(model, device, precision)

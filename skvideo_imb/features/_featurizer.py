@@ -1,6 +1,7 @@
 """InceptionFeaturizer: videos and clips → per-frame CNN features, batched and cached."""
 
 import functools
+import hashlib
 import os
 import threading
 import warnings
@@ -21,7 +22,8 @@ from .._versions import package_version
 from ..io import Clip, as_clip, check_videos, count_frames
 from . import _backbones as bb
 from ._cache import CountStore, FeatureCache, check_cache_folder
-from ._engines import ENGINES, _Normalize, build_engine, engine_available, resolve_engine
+from ._engines import (ENGINES, _Normalize, build_engine, engine_available, quantized_int8,
+                       resolve_engine)
 from ._loading import SampleFrames, iterate
 from ._scheduler import FrameScheduler
 
@@ -56,6 +58,30 @@ def check_state_sizes(state):
                              f"[1, {bound}]; the state is damaged or crafted.")
 
 
+def _frames_digest(frames):
+    """Hash of calibration frames: their shape and pixels."""
+    h = hashlib.blake2b(repr(frames.shape).encode(), digest_size=20)
+    h.update(np.ascontiguousarray(frames).tobytes())
+    return h.hexdigest()
+
+
+def _check_quantization_frames(state):
+    frames = state.get("_quantization_frames")
+    if frames is None:
+        if state.get("engine_") == "openvino-int8":
+            raise ValueError("a fitted featurizer with engine_='openvino-int8' has no "
+                             "calibration frames; the state is damaged or crafted.")
+        return
+    size = state.get("image_size_")
+    if not (isinstance(frames, np.ndarray) and frames.dtype == np.uint8 and frames.ndim == 4
+            and 1 <= frames.shape[0] <= 4096 and frames.shape[1:] == (3, size, size)):
+        raise ValueError("a fitted featurizer's _quantization_frames are not uint8 frames "
+                         f"(n, 3, {size}, {size}); the state is damaged or crafted.")
+    if _frames_digest(frames) != state.get("quantization_digest_"):
+        raise ValueError("a fitted featurizer's calibration frames do not match their "
+                         "digest; the state is damaged or crafted.")
+
+
 def _check_fitted_state(state):
     """Refuse a fitted state (unpickled or loaded) that this class would never produce."""
     bb.check_build_kwargs(state.get("backbone"), state.get("_build_kwargs"))
@@ -72,6 +98,7 @@ def _check_fitted_state(state):
     if model_state is not None and not (isinstance(model_state, dict) and all(
             isinstance(k, str) and isinstance(v, np.ndarray) for k, v in model_state.items())):
         raise ValueError("a fitted featurizer's _model_state is not a state dict of arrays.")
+    _check_quantization_frames(state)
 
 
 _BUILD_LOCK = threading.RLock()  # building a network or an engine, once per featurizer
@@ -143,12 +170,17 @@ class InceptionFeaturizer(TransformerMixin, BaseEstimator):
         Autocast precision.  ``"auto"`` is bf16 on GPUs of compute capability 8.0 or
         more (fp16 on older ones) and on CPUs with AMX or AVX-512-BF16 instructions,
         fp32 on other CPUs (the table in :ref:`gpu`).  ``"fp16"`` needs CUDA.
-    engine : {"auto", "torch", "torch-compile", "openvino"}, default="auto"
+    engine : {"auto", "torch", "torch-compile", "openvino", "openvino-int8"}, \
+default="auto"
         What runs the fitted network on the frames.  ``"auto"`` is OpenVINO on a CPU
         when the ``openvino`` package is installed (the ``skvideo-imb[openvino]`` extra;
         measured 1.7× faster than torch there), else torch; torch on CUDA.
         ``"torch-compile"`` compiles the network with :func:`torch.compile` (tens of
-        seconds once per process).  The network is always fitted (and, for
+        seconds once per process).  ``"openvino-int8"`` (the ``skvideo-imb[int8]``
+        extra) runs the network quantized to 8-bit integers by NNCF, calibrated on
+        ``n_quantization_frames`` training frames: about 1.8× OpenVINO's bf16 speed,
+        but its features are those of another network (never chosen by ``"auto"``;
+        see :ref:`engines` for the measured cost downstream).  The network is always fitted (and, for
         ``weights=None``, recalibrated) in torch and handed to the engine once per
         process; features of every engine agree with torch's to a cosine similarity of
         0.99 per frame, and the engine is part of the feature-cache key.
@@ -173,6 +205,13 @@ class InceptionFeaturizer(TransformerMixin, BaseEstimator):
     n_calibration_frames : int or None, default=512
         With ``weights=None``, at most this many training frames (drawn at random) are
         used to recalibrate BatchNorm; ``None`` uses all of them.
+    n_quantization_frames : int, default=64
+        With ``engine="openvino-int8"``, the training frames (drawn at random: the first
+        of the recalibration frames with ``weights=None``) on which the int8 network's
+        activation ranges are measured.  They are kept in the fitted featurizer (at
+        299 px, 64 frames are 17 MB), so that every process quantizes the same network
+        the same way; the quantized network is computed once per process, or once
+        per cache folder with ``cache``.
     pickle_model : bool, default=False
         Whether pickling a fitted featurizer stores the network's weights (about 90 MB
         for InceptionV3).  By default only what is needed to rebuild it is stored (the
@@ -195,7 +234,11 @@ class InceptionFeaturizer(TransformerMixin, BaseEstimator):
     precision_ : str
         Resolved precision (``"fp32"``, ``"bf16"`` or ``"fp16"``).
     engine_ : str
-        Resolved engine (``"torch"``, ``"torch-compile"`` or ``"openvino"``).
+        Resolved engine (``"torch"``, ``"torch-compile"``, ``"openvino"`` or
+        ``"openvino-int8"``).
+    quantization_digest_ : str or None
+        With ``engine="openvino-int8"``, the hash of the kept calibration frames (part
+        of the feature-cache key); otherwise None.
     weights_source_ : str
         Where the weights came from: ``"torchvision:<weight set>"``,
         ``"file:<name>"`` or ``"random:<seed>"``.
@@ -270,6 +313,7 @@ class InceptionFeaturizer(TransformerMixin, BaseEstimator):
         "cache": [str, os.PathLike, None],
         "flatten": ["boolean"],
         "n_calibration_frames": [Interval(Integral, 2, None, closed="left"), None],
+        "n_quantization_frames": [Interval(Integral, 1, 4096, closed="both")],
         "pickle_model": ["boolean"],
         "verbose": ["verbose"],
         "random_state": ["random_state"],
@@ -278,7 +322,7 @@ class InceptionFeaturizer(TransformerMixin, BaseEstimator):
     def __init__(self, n_frames=40, *, backbone="inception_v3", weights="DEFAULT",
                  image_size=299, batch_size=32, device="auto", precision="auto",
                  engine="auto", num_workers=0, cache=None, flatten=True, n_calibration_frames=512,
-                 pickle_model=False, verbose=0, random_state=None):
+                 n_quantization_frames=64, pickle_model=False, verbose=0, random_state=None):
         self.n_frames = n_frames
         self.backbone = backbone
         self.weights = weights
@@ -291,6 +335,7 @@ class InceptionFeaturizer(TransformerMixin, BaseEstimator):
         self.cache = cache
         self.flatten = flatten
         self.n_calibration_frames = n_calibration_frames
+        self.n_quantization_frames = n_quantization_frames
         self.pickle_model = pickle_model
         self.verbose = verbose
         self.random_state = random_state
@@ -323,10 +368,17 @@ class InceptionFeaturizer(TransformerMixin, BaseEstimator):
 
         backbone = bb.build_backbone(self.backbone, self.weights, seed)
         model = backbone.model.to(device)
-        self._batchnorm_state = None
+        self._batchnorm_state = frames = None
         if self.weights is None:
-            self._recalibrate(model, samples, device, precision, rng)
+            frames = self._calibration_frames(samples, self.n_calibration_frames, rng)
+            self._recalibrate(model, frames, device, precision)
             self._batchnorm_state = bb.to_numpy_state(bb.batchnorm_state(model))
+        self._quantization_frames = self.quantization_digest_ = None
+        if engine == "openvino-int8":
+            if frames is None:
+                frames = self._calibration_frames(samples, self.n_quantization_frames, rng)
+            self._quantization_frames = frames[:self.n_quantization_frames].numpy().copy()
+            self.quantization_digest_ = _frames_digest(self._quantization_frames)
 
         self._seed = seed
         self._build_kwargs = backbone.build_kwargs
@@ -341,8 +393,9 @@ class InceptionFeaturizer(TransformerMixin, BaseEstimator):
         self.model_digest_ = bb.state_digest(model)
         return self
 
-    def _recalibrate(self, model, samples, device, precision, rng):
-        """Cumulative BatchNorm statistics over (a random subset of) training frames."""
+    def _calibration_frames(self, samples, n_frames, rng):
+        """At most ``n_frames`` training frames drawn at random (all for None), in a
+        random order: uint8 ``(n, 3, S, S)``."""
         # the cache's frame counts (it has no feature folder yet: the network is not final)
         count = functools.partial(
             count_frames, store=CountStore(self._cache_root()) if self.cache is not None
@@ -352,8 +405,7 @@ class InceptionFeaturizer(TransformerMixin, BaseEstimator):
         # count is unknown is decoded to its end for it)
         clips = [as_clip(sample, self.n_frames) for sample in samples]
         plan = [(k, t) for k, clip in enumerate(clips) for t in range(clip.n_frames)]
-        n_cal = len(plan) if self.n_calibration_frames is None else min(
-            len(plan), self.n_calibration_frames)
+        n_cal = len(plan) if n_frames is None else min(len(plan), n_frames)
         chosen = {}  # clip number -> (resolved clip, its frame indices drawn), in order
         for j in np.sort(rng.choice(len(plan), size=n_cal, replace=False)):
             k, t = plan[j]
@@ -367,10 +419,13 @@ class InceptionFeaturizer(TransformerMixin, BaseEstimator):
         chunks = [item.frames for item in iterate(dataset, self.num_workers)
                   if item.frames is not None]
         frames = torch.cat(chunks)
+        return frames[torch.from_numpy(rng.permutation(frames.shape[0]))]
+
+    def _recalibrate(self, model, frames, device, precision):
+        """Cumulative BatchNorm statistics over calibration frames."""
         if frames.shape[0] < 2:
             raise ValueError("recalibrating BatchNorm for weights=None needs at least 2 "
                              f"distinct training frames, got {frames.shape[0]}.")
-        frames = frames[torch.from_numpy(rng.permutation(frames.shape[0]))]
         # Batches of near-equal size (at least 16 frames) so that batch statistics
         # are well defined and the cumulative average weights frames evenly.
         n_batches = max(1, frames.shape[0] // max(self.batch_size, 16))
@@ -390,12 +445,19 @@ class InceptionFeaturizer(TransformerMixin, BaseEstimator):
         if here.engine is None or here.engine_key != key:
             with _BUILD_LOCK:  # threads sharing this featurizer build the engine once
                 if here.engine is None or here.engine_key != key:
-                    store = (os.path.join(cache.folder, f"openvino-{int(self.image_size_)}px")
+                    size = int(self.image_size_)
+                    store = (os.path.join(cache.folder, f"openvino-{size}px")
                              if cache is not None else None)
+                    quantized = None
+                    if self.engine_ == "openvino-int8":
+                        digest = f"{self.model_digest_}-{self.quantization_digest_}"
+                        quantized = quantized_int8(
+                            model, size, torch.from_numpy(self._quantization_frames),
+                            digest, store and f"{store}-int8-{self.quantization_digest_[:16]}")
                     built = build_engine(
                         self.engine_, model, torch.device(self.device_), self.precision_,
-                        int(self.image_size_), store, self.model_digest_,
-                        batch_size=int(self.batch_size))
+                        size, store, self.model_digest_, batch_size=int(self.batch_size),
+                        quantized=quantized)
                     here.engine_key = key  # the key first: unlocked readers check both
                     here.engine = built
         return here.engine
@@ -480,7 +542,10 @@ class InceptionFeaturizer(TransformerMixin, BaseEstimator):
                 "weights": self.weights_source_, "model_digest": self.model_digest_,
                 "image_size": int(self.image_size_), "precision": self.precision_,
                 "engine": self.engine_, "device_type": torch.device(self.device_).type,
-                "batch_size": int(self.batch_size)}
+                "batch_size": int(self.batch_size),
+                # the int8 network is the float one quantized on these frames
+                **({"quantization": self.quantization_digest_}
+                   if self.engine_ == "openvino-int8" else {})}
 
     def _network_key(self):
         return ("skvideo_imb-features", *self._network_setting().values())

@@ -258,3 +258,101 @@ def test_torch_compile_compiles_once_and_agrees_with_torch(videos):
     assert graphs == 1, dict(torch._dynamo.utils.counters["stats"])  # 0: nothing compiled
     for n, out in zip(sizes, outs):
         np.testing.assert_allclose(out, eager.transform(videos[:n]), rtol=1e-3, atol=1e-3)
+
+
+# --------------------------------------------------------------------------- int8
+
+HAS_NNCF = HAS_OPENVINO and importlib.util.find_spec("nncf") is not None
+needs_nncf = pytest.mark.skipif(not HAS_NNCF, reason="openvino or nncf is not installed")
+
+
+def test_int8_needs_nncf_and_says_which_extra(monkeypatch):
+    real = importlib.util.find_spec
+    monkeypatch.setattr(_engines.importlib.util, "find_spec",
+                        lambda name: None if name == "nncf" else real(name))
+    assert not _engines.engine_available("openvino-int8", CPU)
+    with pytest.raises(ValueError, match=r"nncf packages are not installed .*\[int8\]"):
+        _engines.resolve_engine("openvino-int8", CPU)
+    # never chosen automatically, even where it is installed
+    monkeypatch.undo()
+    assert _engines.resolve_engine("auto", CPU) != "openvino-int8"
+
+
+@pytest.fixture(scope="module")
+def int8(videos):
+    """The well-conditioned ResNet-18 fitted for the int8 engine, and its features."""
+    featurizer = InceptionFeaturizer(n_frames=3, backbone="resnet18", weights=None,
+                                     image_size=64, precision="fp32", engine="openvino-int8",
+                                     n_quantization_frames=8, random_state=0).fit(videos)
+    return featurizer, featurizer.transform(videos).reshape(-1, 512)
+
+
+@needs_nncf
+@pytest.mark.slow
+def test_int8_features_are_close_to_the_float_networks(int8, well_conditioned):
+    featurizer, features = int8
+    reference, expected = well_conditioned
+    assert featurizer.model_digest_ == reference.model_digest_   # the same float network
+    assert featurizer.engine_ == "openvino-int8"
+    cosines = _cosines(features, expected, 512)
+    assert cosines.min() > 0.9 and cosines.mean() > 0.95
+    assert not np.array_equal(features, expected)                # ... but quantized
+
+
+@needs_nncf
+def test_int8_keeps_its_calibration_frames_and_keys_the_cache_with_them(int8, videos):
+    featurizer, _ = int8
+    frames = featurizer._quantization_frames
+    assert frames.dtype == np.uint8 and frames.shape == (8, 3, 64, 64)
+    setting = featurizer._network_setting()
+    assert setting["engine"] == "openvino-int8"
+    assert setting["quantization"] == featurizer.quantization_digest_
+    # other frames, another quantized network: another cache key
+    other = InceptionFeaturizer(**{**featurizer.get_params(), "n_quantization_frames": 4})
+    other.fit(videos)
+    assert other.model_digest_ == featurizer.model_digest_
+    assert other._network_key() != featurizer._network_key()
+    # the float engines' keys carry no quantization field
+    assert "quantization" not in InceptionFeaturizer(
+        n_frames=3, backbone="resnet18", weights=None, image_size=64, engine="torch",
+        random_state=0).fit(videos)._network_setting()
+
+
+@needs_nncf
+def test_int8_quantizes_the_same_way_in_every_process(int8, videos, monkeypatch):
+    featurizer, features = int8
+    restored = pickle.loads(pickle.dumps(featurizer))
+    _engines._CONVERTED.clear()   # as in a new process: nothing remembered
+    np.testing.assert_array_equal(restored.transform(videos).reshape(-1, 512), features)
+
+
+@needs_nncf
+def test_int8_network_is_kept_in_the_cache_and_not_quantized_again(videos, tmp_path,
+                                                                    monkeypatch):
+    import nncf
+    params = dict(n_frames=3, backbone="resnet18", weights=None, image_size=64,
+                  precision="fp32", engine="openvino-int8", n_quantization_frames=8,
+                  cache=str(tmp_path), random_state=0)
+    first = InceptionFeaturizer(**params).fit(videos)
+    expected = first.transform(videos)
+    stores = [p for p in tmp_path.rglob("manifest.json") if "-int8-" in str(p.parent)]
+    assert len(stores) == 1
+    _engines._CONVERTED.clear()
+    monkeypatch.setattr(nncf, "quantize", lambda *a, **k: pytest.fail("quantized again"))
+    again = InceptionFeaturizer(**{**params, "cache": None}).fit(videos)
+    again.cache = str(tmp_path)   # the store is read, the features recomputed
+    np.testing.assert_array_equal(again.transform(videos), expected)
+
+
+@needs_nncf
+@pytest.mark.parametrize("damage", ["pixels", "missing"])
+def test_int8_calibration_frames_that_do_not_match_are_refused(int8, damage):
+    featurizer, _ = int8
+    state = dict(featurizer.__getstate__())
+    if damage == "pixels":
+        state["_quantization_frames"] = state["_quantization_frames"].copy()
+        state["_quantization_frames"][0, 0, 0, 0] ^= 1
+    else:
+        state["_quantization_frames"] = None
+    with pytest.raises(ValueError, match="damaged or crafted"):
+        InceptionFeaturizer.__new__(InceptionFeaturizer).__setstate__(state)

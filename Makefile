@@ -27,7 +27,7 @@ venv: $(STAMP)
 # 57 s as one without.
 $(STAMP): pyproject.toml setup.cfg Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PIP) install -q --no-compile $(TORCH_PINS) -e '.[test,docs,openvino,dask]'
+	$(PIP) install -q --no-compile $(TORCH_PINS) -e '.[test,docs,openvino,int8,seek,dask]'
 	touch $(STAMP)
 
 demo: $(STAMP)

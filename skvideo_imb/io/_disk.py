@@ -28,6 +28,7 @@ import cv2
 import numpy as np
 
 from ._pixels import bgr_to_rgb, resize_square
+from ._seek import seek_index
 
 __all__ = ["IMAGE_EXTENSIONS", "VIDEO_EXTENSIONS", "Decoded", "check_path", "count_decoded",
            "decode_to_end", "file_identity", "find_videos", "forget_counts", "frame_count",
@@ -421,7 +422,7 @@ def decode_to_end(path, keep=(), *, size=None, verify=False, stop_after=None):
                 if verify:
                     shape = _verified(frame if ok else None, shape, f"frame {pos}")
                 if ok and frame is not None and pos in wanted:
-                    frames[pos] = _converted(frame, size)
+                    frames[pos] = converted_frame(frame, size)
             pos += 1
     finally:
         cap.release()
@@ -440,7 +441,7 @@ def _decode_folder(folder, keep, size, verify):
         if verify:
             shape = _verified(image, shape, f"frame image {files[i].name!r}")
         if i in wanted:
-            frames[i] = _converted(image, size)
+            frames[i] = converted_frame(image, size)
     return Decoded(frames, len(files), 0)
 
 
@@ -454,7 +455,7 @@ def _verified(frame, shape, name):
     return frame.shape
 
 
-def _converted(frame, size):
+def converted_frame(frame, size):
     """A decoded BGR (or grey) frame as RGB, resized first when ``size`` is given."""
     return bgr_to_rgb(frame if size is None else resize_square(frame, size))
 
@@ -477,7 +478,10 @@ def frame_count(path, store=None, decode=True, key=None):
 
     The one place where a count is chosen: a frame folder has as many frames as frame
     images; a file's count is taken from this process's memo, else from ``store``, else
-    from decoding the file to its end (:func:`count_decoded`).
+    from the container's packet index where it is exact (PyAV's demuxer, no decoding:
+    the packets agree with the declared count and the frame rate is constant, see
+    :mod:`skvideo_imb.io._seek`), else from decoding the file to its end
+    (:func:`count_decoded`).
 
     Parameters
     ----------
@@ -502,6 +506,13 @@ def frame_count(path, store=None, decode=True, key=None):
         n = store.get_count(key)
         if n is not None:
             _remember(key, n)
+    if n is None:
+        index = seek_index(path, key)
+        if index is not None:
+            n = index.n_frames
+            _remember(key, n)
+            if store is not None:
+                store.put_count(key, n)
     if n is None and decode:
         n = count_decoded(path, decode_to_end(path), store, key)
     return n

@@ -8,18 +8,22 @@ A *video* is one of
 
 Everything returned is RGB uint8 ``(k, H, W, 3)``.  Files are decoded by
 :func:`~skvideo_imb.io.decode_to_end`, which keeps only the requested frames, so memory
-is bounded by the number of frames asked for, not by the video's length.  Frame counts
-come from ``_disk.frame_count`` (memo, optional on-disk store, then decoding; per file
-identity).
+is bounded by the number of frames asked for, not by the video's length; a few frames
+of a long file are read from their keyframes instead (``_seek``) when that is exact and
+decodes at most half as many frames.  Frame counts come from ``_disk.frame_count``
+(memo, optional on-disk store, the container's packet index where it is exact, then
+decoding; per file identity).
 """
 
+import functools
 import os
 
 import numpy as np
 
-from ._disk import (check_path, count_decoded, decode_to_end, file_identity, frame_count,
-                    is_path, video_name)
+from ._disk import (check_path, converted_frame, count_decoded, decode_to_end,
+                    file_identity, frame_count, is_path, video_name)
 from ._pixels import resize_square
+from ._seek import read_by_seeking, seek_index, worth_seeking
 
 __all__ = ["check_raw_video", "count_frames", "read_frames", "read_planned"]
 
@@ -175,6 +179,13 @@ def read_frames(video, indices=None, size=None):
     known = frame_count(video, decode=False, key=key)
     indices = _check_indices(video, indices, np.inf if known is None else known)
     wanted = np.unique(indices)
+    if key is not None:  # a few frames of a long file: from their keyframes
+        index = seek_index(video, key)
+        if worth_seeking(index, wanted) and (known is None or known == index.n_frames):
+            frames = read_by_seeking(video, wanted, index,
+                                     functools.partial(converted_frame, size=size))
+            if frames is not None:
+                return _stack(video, frames, indices)
     decoded = decode_to_end(video, wanted, size=size, stop_after=int(wanted[-1]))
     if known is None and decoded.n_frames is not None:  # the decoder reached the end
         _check_indices(video, indices, count_decoded(video, decoded, key=key))

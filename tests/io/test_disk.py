@@ -9,7 +9,7 @@ import pytest
 from skvideo_imb.datasets import load_video_folder
 from skvideo_imb.io import (count_frames, decode_to_end, file_identity, find_videos,
                             read_frames, scan_videos)
-from skvideo_imb.io import _disk
+from skvideo_imb.io import _disk, _seek
 
 
 def _png(path, value, size=(8, 8)):
@@ -66,7 +66,19 @@ def _no_decoding(monkeypatch):
     monkeypatch.setattr(_disk, "_open_capture", lambda p: pytest.fail("decoded " + p))
 
 
+def test_a_count_comes_from_the_container_index_without_decoding(avi_path, monkeypatch):
+    pytest.importorskip("av")
+    _disk.forget_counts()
+    _seek._INDEXES.clear()
+    store = Store()
+    with monkeypatch.context() as patch:
+        _no_decoding(patch)
+        assert count_frames(avi_path, store=store, decode=False) == 12   # demuxed only
+    assert store.counts == {file_identity(avi_path): 12}                 # and written
+
+
 def test_a_count_comes_from_the_memo_then_the_store_then_decoding(avi_path, monkeypatch):
+    monkeypatch.setattr(_disk, "seek_index", lambda path, key=None: None)  # no index
     _disk.forget_counts()
     store = Store()
     assert count_frames(avi_path, store=store, decode=False) is None

@@ -391,6 +391,10 @@ def quantized_int8(model, image_size, frames, digest, store=None):
             logger.setLevel(level)
         if store is not None:
             _save(ov, quantized, store, digest)
+            # another process may have stored its quantization first: every process
+            # sharing the cache then runs that one
+            stored = _load_store(core, store, digest)
+            quantized = quantized if stored is None else stored
     _CONVERTED[key] = quantized
     _CONVERTED.move_to_end(key)
     if len(_CONVERTED) > _CONVERTED_SIZE:

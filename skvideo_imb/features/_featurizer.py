@@ -178,8 +178,9 @@ default="auto"
         ``"torch-compile"`` compiles the network with :func:`torch.compile` (tens of
         seconds once per process).  ``"openvino-int8"`` (the ``skvideo-imb[int8]``
         extra) runs the network quantized to 8-bit integers by NNCF, calibrated on
-        ``n_quantization_frames`` training frames: about 1.8× OpenVINO's bf16 speed,
-        but its features are those of another network (never chosen by ``"auto"``;
+        ``n_quantization_frames`` training frames: 1.5× (75 px) to 2.0× (299 px)
+        OpenVINO's bf16 forward speed where measured, but its features are those of
+        another network (never chosen by ``"auto"``;
         see :ref:`engines` for the measured cost downstream).  The network is always fitted (and, for
         ``weights=None``, recalibrated) in torch and handed to the engine once per
         process; features of every engine agree with torch's to a cosine similarity of
@@ -349,7 +350,8 @@ default="auto"
         Parameters
         ----------
         X : list of videos or clips, or uint8 ndarray (N, T, H, W[, 3])
-            Training samples (read only when ``weights=None``).
+            Training samples (read only when ``weights=None`` or
+            ``engine="openvino-int8"``).
         y : ignored
 
         Returns
@@ -521,6 +523,10 @@ default="auto"
         return state
 
     def __setstate__(self, state):
+        # states saved before the int8 engine existed have neither
+        state = {"n_quantization_frames": 64, **state}
+        if "model_digest_" in state:
+            state = {"quantization_digest_": None, **state}
         if "model_digest_" in state:  # fitted: the network is rebuilt from these alone
             state = _with_fitted_sizes(state)
             _check_fitted_state(state)
@@ -565,7 +571,8 @@ default="auto"
         setting = self._network_setting()
         folder = bb.safe_name("-".join([
             setting["backbone"], f"{setting['image_size']}px", setting["precision"],
-            setting["engine"], setting["model_digest"][:16]]))
+            setting["engine"], setting["model_digest"][:16],
+            *([setting["quantization"][:16]] if "quantization" in setting else [])]))
         # what every entry of the folder shares (device type and batch size vary)
         description = {name: value for name, value in setting.items()
                        if name not in ("device_type", "batch_size")}

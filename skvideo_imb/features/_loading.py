@@ -22,8 +22,8 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from ..io import (Clip, as_clip, count_frames, file_identity, read_frames, read_planned,
-                  resize_square)
+from ..io import (Clip, _seek, as_clip, count_frames, file_identity, read_frames,
+                  read_planned, resize_square)
 from ._cache import frame_digest
 
 __all__ = ["LoadedSample", "SampleFrames", "augmentation_key", "frame_identities",
@@ -149,6 +149,17 @@ class SampleFrames(Dataset):
         return Clip(clip.video, indices, clip.augmentation), frames
 
     def __getitem__(self, i):
+        seen = _seek.generation()
+        try:
+            return self._load(i)
+        except ValueError:
+            if _seek.generation() == seen:
+                raise
+            # a file's count from its container index was contradicted by decoding
+            # meanwhile (a damaged packet): plan on the decoded count, once
+            return self._load(i)
+
+    def _load(self, i):
         cache = self.cache
         corrupt_before = (cache.n_corrupt, cache.n_corrupt_counts) if cache else (0, 0)
         try:

@@ -12,8 +12,10 @@ The one definition of each of these lives here:
 * decoding a video from its first frame to its end (:func:`decode_to_end`), which
   counting, ``check`` and the reader share;
 * frame counts (:func:`frame_count`): a memo of this process, then an optional on-disk
-  store (the featurizer's cache), then decoding.  Counts come from decoding, never from
-  the container header alone (headers of real-world files are often wrong).
+  store (the featurizer's cache, decoded counts only), then the container's packet
+  index where it is exact (``_seek``), then decoding.  Never the container header
+  alone (headers of real-world files are often wrong); an index that decoding
+  contradicts is dropped for the decoded count (:func:`index_disagrees`).
 """
 
 import os
@@ -28,7 +30,7 @@ import cv2
 import numpy as np
 
 from ._pixels import bgr_to_rgb, resize_square
-from ._seek import seek_index
+from ._seek import distrust, seek_index
 
 __all__ = ["IMAGE_EXTENSIONS", "VIDEO_EXTENSIONS", "Decoded", "check_path", "count_decoded",
            "decode_to_end", "file_identity", "find_videos", "forget_counts", "frame_count",
@@ -46,6 +48,7 @@ IMAGE_EXTENSIONS = frozenset({
 _COUNTS = OrderedDict()  # file identity -> frame count (and frame folders' checked sizes)
 _COUNTS_SIZE = 100_000
 _WARNED_SHORT = set()  # file identities whose short decode was already reported
+_FROM_INDEX = set()  # file identities whose memoised count is the container index's
 
 
 def is_path(video):
@@ -471,6 +474,26 @@ def _remember(key, n):
 def forget_counts():
     """Empty this process's memo of frame counts (as in a fresh process)."""
     _COUNTS.clear()
+    _FROM_INDEX.clear()
+
+
+def index_disagrees(path, decoded, key):
+    """Whether a sequential decode ended before the count the container's index gave.
+
+    Then (a packet the demuxer lists but the decoder stops at) the index is never used
+    for this file again in this process, and the decoded count replaces it, with the
+    warning of a short file.  Returns whether the count changed.
+    """
+    if key not in _FROM_INDEX or decoded.n_frames is None or \
+            decoded.n_frames >= _COUNTS.get(key, 0):
+        return False
+    _FROM_INDEX.discard(key)
+    distrust(key)
+    if decoded.n_frames > 0:
+        count_decoded(path, decoded, None, key)
+    else:
+        _COUNTS.pop(key, None)
+    return True
 
 
 def frame_count(path, store=None, decode=True, key=None):
@@ -508,11 +531,10 @@ def frame_count(path, store=None, decode=True, key=None):
             _remember(key, n)
     if n is None:
         index = seek_index(path, key)
-        if index is not None:
+        if index is not None:  # (not written to ``store``: it holds decoded counts)
             n = index.n_frames
             _remember(key, n)
-            if store is not None:
-                store.put_count(key, n)
+            _FROM_INDEX.add(key)
     if n is None and decode:
         n = count_decoded(path, decode_to_end(path), store, key)
     return n
@@ -527,6 +549,9 @@ def count_decoded(path, decoded, store=None, key=None):
         raise ValueError(f"{video_name(path)} has no decodable frames "
                          "(empty, truncated or corrupt).")
     key = file_identity(path) if key is None else key
+    if key in _FROM_INDEX and n < _COUNTS.get(key, 0):  # the index listed more
+        _FROM_INDEX.discard(key)
+        distrust(key)
     if 0 < n < declared and key not in _WARNED_SHORT:
         _WARNED_SHORT.add(key)
         warnings.warn(f"{video_name(path)} declares {declared} frames but only {n} "

@@ -21,7 +21,7 @@ import os
 import numpy as np
 
 from ._disk import (check_path, converted_frame, count_decoded, decode_to_end,
-                    file_identity, frame_count, is_path, video_name)
+                    file_identity, frame_count, index_disagrees, is_path, video_name)
 from ._pixels import resize_square
 from ._seek import read_by_seeking, seek_index, worth_seeking
 
@@ -59,10 +59,15 @@ def check_raw_video(video):
 
 
 def count_frames(video, *, store=None, decode=True):
-    """Number of frames of a video, from decoding (not from the container header).
+    """Number of frames of a video: from its packets or by decoding, never the header alone.
 
-    A file's count is memoised per file identity (path, size, modification time), so
-    that it is decoded for its count at most once per process.
+    A file's count is the number of frames its container's packet index lists, where
+    that index is exact (it agrees with the declared count, hides nothing behind an
+    edit list, has a constant frame rate; PyAV installed): nothing is decoded.  Else,
+    and from then on for a file whose decoding stops before its index's count, it is
+    the number of frames that decode.  It is memoised per file identity (path, size,
+    modification time), so that a file is decoded for its count at most once per
+    process.
 
     Parameters
     ----------
@@ -190,6 +195,8 @@ def read_frames(video, indices=None, size=None):
     if known is None and decoded.n_frames is not None:  # the decoder reached the end
         _check_indices(video, indices, count_decoded(video, decoded, key=key))
     missing = [i for i in wanted if int(i) not in decoded.frames]
+    if missing and key is not None:
+        index_disagrees(video, decoded, key)  # the count is the decoded one from now on
     if missing:
         raise ValueError(f"{video_name(video)} could not decode frame {missing[0]} "
                          f"(the file is truncated or corrupt).")
@@ -223,7 +230,7 @@ def read_planned(video, plan, size=None, *, store=None):
     Returns
     -------
     n_total : int
-        The video's frame count, from decoding.
+        The video's frame count (:func:`count_frames`' rules).
     indices : ndarray of int64
         ``plan(n_total)``.
     frames : ndarray of shape (len(indices), H, W, 3), dtype uint8
@@ -238,6 +245,7 @@ def read_planned(video, plan, size=None, *, store=None):
     (10, [1, 4, 8], [1, 4, 8])
     """
     video = check_raw_video(video)
+    key = None
     if isinstance(video, np.ndarray):
         known = int(video.shape[0])
     else:
@@ -245,7 +253,16 @@ def read_planned(video, plan, size=None, *, store=None):
         known = frame_count(video, decode=False, key=key)
     if known is not None:
         indices = np.asarray(plan(known), dtype=np.int64)
-        return known, indices, read_frames(video, indices, size)
+        try:
+            return known, indices, read_frames(video, indices, size)
+        except ValueError:
+            # a count from the container's index that decoding contradicted: the
+            # decoded count replaced it, plan for that
+            again = known if key is None else frame_count(video, decode=False, key=key)
+            if again is None or again == known:
+                raise
+            indices = np.asarray(plan(again), dtype=np.int64)
+            return again, indices, read_frames(video, indices, size)
     planned = {}
 
     def guess(declared):  # the plan for the count the header declares

@@ -8,9 +8,12 @@ a keyframe on, so reading frame ``k`` costs the frames from the keyframe before 
 * **the index**: PyAV's demuxer lists the video stream's packets, their presentation
   timestamps and keyframe flags, without decoding anything (milliseconds for
   thousands of frames).  It is trusted as the file's frame count only when it agrees
-  with the count the container declares and the frame rate is constant; otherwise
-  (no PyAV, a damaged or variable-frame-rate file, a header that disagrees) the file
-  is decoded sequentially as before;
+  with the count the container declares, lists no frame an edit list hides and the
+  frame rate is constant; otherwise (no PyAV, a truncated or variable-frame-rate file,
+  a header that disagrees, a container that declares no count) the file is counted and
+  read by decoding as before.  Should a sequential decode later stop before the
+  index's count (a damaged packet the demuxer lists but the decoder stops at), the
+  index is dropped for that file and its decoded count is used from then on;
 * **the cost**: frames decoded by seeking (from the keyframe at or before each wanted
   frame; a frame reachable by decoding forward is not seeked to) against a sequential
   decode up to the last wanted frame.  Seeking is chosen when it decodes at most half
@@ -24,19 +27,24 @@ a keyframe on, so reading frame ``k`` costs the frames from the keyframe before 
 """
 
 import os
+import threading
 from collections import OrderedDict
 from typing import NamedTuple
 
 import cv2
 import numpy as np
 
-__all__ = ["SeekIndex", "plan_cost", "read_by_seeking", "seek_index", "worth_seeking"]
+__all__ = ["SeekIndex", "distrust", "forget_indexes", "generation", "plan_cost", "read_by_seeking",
+           "seek_index", "worth_seeking"]
 
 _OPENCV_LOOKBACK = 16   # OpenCV seeks to the keyframe before frame k - 16, then decodes
 _SEEK_OVERHEAD = 4      # a seek's own cost (demuxer seek, decoder flush), in frames
 _TIMESTAMP_TOLERANCE_MS = 0.5
 _INDEX_SIZE = 64
 _INDEXES = OrderedDict()  # file identity -> SeekIndex or None, the latest files
+_UNUSABLE = set()  # file identities whose index disagreed with decoding, this process
+_LOCK = threading.Lock()  # the featurizer's loader and callers' threads share these
+_GENERATION = 0  # indexes dropped so far
 
 
 class SeekIndex(NamedTuple):
@@ -73,10 +81,17 @@ def _build_index(path):
                 return None
             stream = container.streams.video[0]
             declared = int(stream.frames or 0)
+            if declared <= 0:  # no count to check the index against (MKV, TS ...)
+                return None
             start = stream.start_time or 0
             time_base = stream.time_base
-            packets = [(packet.pts, packet.is_keyframe) for packet in container.demux(stream)
-                       if packet.pts is not None and packet.size > 0]
+            packets = []
+            for packet in container.demux(stream):
+                if packet.pts is None or packet.size == 0:
+                    continue
+                if packet.is_discard or packet.pts < start:
+                    return None  # an edit list's pre-roll: not frames a decoder shows
+                packets.append((packet.pts, packet.is_keyframe))
     except Exception:  # whatever a damaged file raises: not indexed, decoded instead
         return None
     if time_base is None or not packets or declared != len(packets):
@@ -113,15 +128,45 @@ def seek_index(path, key=None):
         the count it declares, whose frame rate varies, or that does not start with a
         keyframe.
     """
-    if key is not None and key in _INDEXES:
-        _INDEXES.move_to_end(key)
-        return _INDEXES[key]
+    if key is not None:
+        with _LOCK:
+            if key in _UNUSABLE:
+                return None
+            if key in _INDEXES:
+                _INDEXES.move_to_end(key)
+                return _INDEXES[key]
     index = _build_index(os.fspath(path))
     if key is not None:
-        _INDEXES[key] = index
-        if len(_INDEXES) > _INDEX_SIZE:
-            _INDEXES.popitem(last=False)
+        with _LOCK:
+            if key in _UNUSABLE:
+                return None
+            _INDEXES[key] = index
+            if len(_INDEXES) > _INDEX_SIZE:
+                _INDEXES.popitem(last=False)
     return index
+
+
+def distrust(key):
+    """Never use this file's index again in this process (decoding found fewer frames:
+    a damaged packet the demuxer lists but the sequential decoder stops at)."""
+    global _GENERATION
+    with _LOCK:
+        _UNUSABLE.add(key)
+        _INDEXES.pop(key, None)
+        _GENERATION += 1
+
+
+def generation():
+    """How many indexes this process has dropped: a reader that planned frames on a
+    count and failed may plan again when this changed meanwhile."""
+    return _GENERATION
+
+
+def forget_indexes():
+    """Empty this process's indexes (as in a fresh process)."""
+    with _LOCK:
+        _INDEXES.clear()
+        _UNUSABLE.clear()
 
 
 def _start(index, k, lookback):

@@ -340,7 +340,10 @@ def test_int8_network_is_kept_in_the_cache_and_not_quantized_again(videos, tmp_p
     _engines._CONVERTED.clear()
     monkeypatch.setattr(nncf, "quantize", lambda *a, **k: pytest.fail("quantized again"))
     again = InceptionFeaturizer(**{**params, "cache": None}).fit(videos)
-    again.cache = str(tmp_path)   # the store is read, the features recomputed
+    again.cache = str(tmp_path)   # the stored network is read and runs
+    engine = again._get_engine(again._feature_cache())
+    frames = torch.randint(0, 256, (5, 3, 64, 64), dtype=torch.uint8)
+    np.testing.assert_array_equal(engine(frames), first._get_engine()(frames))
     np.testing.assert_array_equal(again.transform(videos), expected)
 
 

@@ -5,7 +5,8 @@ import fractions
 import numpy as np
 import pytest
 
-from skvideo_imb.io import _disk, _reader, _seek, count_frames, decode_to_end, read_frames
+from skvideo_imb.io import (_disk, _reader, _seek, count_frames, decode_to_end,
+                            file_identity, read_frames)
 
 av = pytest.importorskip("av")
 
@@ -51,7 +52,7 @@ def _write(path, n, codec, gop, *, bframes=True, vfr=False):
 FILES = {  # name: (codec, keyframe interval, B-frames)
     "h264_gop50": ("libx264", 50, True),
     "h264_gop12_no_b": ("libx264", 12, False),
-    "mpeg4_gop30": ("mpeg4", 30, True),
+    "mpeg4_gop30": ("mpeg4", 30, False),       # (PyAV's MPEG-4 encoder: no B-frames)
 }
 N = 600
 
@@ -73,7 +74,7 @@ def seeks(monkeypatch):
         return calls[-1]
     monkeypatch.setattr(_reader, "read_by_seeking", spy)
     _disk.forget_counts()
-    _seek._INDEXES.clear()
+    _seek.forget_indexes()
     return calls
 
 
@@ -154,11 +155,53 @@ def test_without_pyav_or_with_a_header_that_disagrees_files_are_decoded(
     assert seeks == []
 
 
-def test_a_truncated_file_is_not_indexed(long_file, tmp_path):
-    data = open(long_file, "rb").read()
-    cut = tmp_path / "cut.mp4"
+def _mjpeg(path, n=300):
+    from _videos import write_video
+    return write_video(path, _frames(n), "MJPG", fps=25)
+
+
+def test_all_intra_files_seek_every_frame(tmp_path, seeks):
+    path = _mjpeg(tmp_path / "intra.avi")
+    index = _seek.seek_index(path)
+    assert index is not None and len(index.keyframes) == index.n_frames == 300
+    wanted = np.array([7, 150, 299])
+    np.testing.assert_array_equal(read_frames(path, wanted), _sequential(path, wanted))
+    assert len(seeks) == 1 and seeks[0] is not None
+
+
+def test_a_truncated_file_is_not_indexed(tmp_path):
+    data = open(_mjpeg(tmp_path / "whole.avi"), "rb").read()
+    cut = tmp_path / "cut.avi"
     cut.write_bytes(data[: len(data) * 2 // 3])
-    assert _seek._build_index(str(cut)) is None              # packets != declared count
+    with av.open(str(cut)) as container:                     # it still opens ...
+        assert container.streams.video[0].frames == 300
+    assert _seek._build_index(str(cut)) is None              # ... but lists ~200 packets
+    _disk.forget_counts()
+    _seek.forget_indexes()
+    with pytest.warns(RuntimeWarning, match="declares 300 frames"):
+        assert count_frames(str(cut)) < 300                  # counted by decoding
+
+
+def test_a_damaged_packet_the_decoder_stops_at_replaces_the_index(tmp_path, seeks):
+    from skvideo_imb.io import read_planned
+    path = _mjpeg(tmp_path / "damaged.avi")
+    with av.open(path) as container:
+        packets = [p for p in container.demux(container.streams.video[0]) if p.size]
+        at, size = packets[100].pos, packets[100].size
+    data = bytearray(open(path, "rb").read())
+    data[at:at + size] = bytes(size)                         # frame 100's JPEG zeroed
+    open(path, "wb").write(bytes(data))
+    assert count_frames(path) == 300                         # the index: 300 packets
+    with pytest.warns(RuntimeWarning, match="declares 300 frames but only 100"), \
+            pytest.raises(ValueError, match="could not decode frame 100"):
+        read_frames(path)                                    # every frame: decoding stops
+    assert count_frames(path) == 100
+    assert _seek.seek_index(path, file_identity(path)) is None    # dropped for this file
+    # a planned read that meets the damage plans again on the decoded count
+    _disk.forget_counts()
+    _seek.forget_indexes()
+    n, indices, frames = read_planned(path, lambda n: np.arange(n)[n // 3:])
+    assert n == 100 and indices.tolist() == list(range(33, 100)) and len(frames) == 67
 
 
 def test_when_pyav_and_opencv_disagree_opencv_seeks(long_file, seeks, monkeypatch):

@@ -100,7 +100,16 @@ def test_array_videos_are_keyed_by_content(fitted, videos, tmp_path, twin):
     assert featurizer.cache_stats() == (5, 1)
 
 
-def test_video_files_keyed_by_identity_and_counts_remembered(fitted, tmp_path, make_videos, twin):
+@pytest.fixture
+def decoded_counts(monkeypatch):
+    """Frame counts from decoding only, as without PyAV: the counts the cache stores."""
+    from skvideo_imb.io import _disk, _reader
+    monkeypatch.setattr(_disk, "seek_index", lambda path, key=None: None)
+    monkeypatch.setattr(_reader, "seek_index", lambda path, key=None: None)
+
+
+def test_video_files_keyed_by_identity_and_counts_remembered(fitted, tmp_path, make_videos, twin,
+                                                            decoded_counts):
     frames = make_videos(1, t=8, size=48, seed=4)[0]
     path = write_video(tmp_path / "v.avi", frames, "MJPG")
     featurizer = twin(fitted, cache=tmp_path / "cache")
@@ -116,7 +125,7 @@ def test_video_files_keyed_by_identity_and_counts_remembered(fitted, tmp_path, m
 
 
 def test_cached_lazy_clips_of_files_decode_nothing(fitted, tmp_path, make_videos, twin,
-                                                  monkeypatch):
+                                                  monkeypatch, decoded_counts):
     """A fresh process (empty in-memory count memo) serving cached clips of a file."""
     from skvideo_imb.io import _disk
     frames = make_videos(1, t=8, size=48, seed=5)[0]
@@ -130,7 +139,8 @@ def test_cached_lazy_clips_of_files_decode_nothing(fitted, tmp_path, make_videos
     assert featurizer.cache_stats().misses == 0
 
 
-def test_fit_reads_frame_counts_from_the_cache(tmp_path, make_videos, monkeypatch):
+def test_fit_reads_frame_counts_from_the_cache(tmp_path, make_videos, monkeypatch,
+                                               decoded_counts):
     """Recalibrating BatchNorm (weights=None) plans lazy clips of files: a fresh process
     takes their frame counts from the cache instead of decoding every file to its end."""
     from skvideo_imb.io import _disk
@@ -273,7 +283,8 @@ def _count_files(root):
 
 
 def test_a_damaged_frame_count_is_detected_warned_and_recomputed(fitted, tmp_path,
-                                                                 make_videos, twin):
+                                                                 make_videos, twin,
+                                                                 decoded_counts):
     from skvideo_imb.io import _disk
     frames = make_videos(1, t=8, size=48, seed=6)[0]
     path = write_video(tmp_path / "v.avi", frames, "MJPG")

@@ -91,9 +91,9 @@ def resolve_engine(engine, device):
     if engine == "auto":
         return "openvino" if engine_available("openvino", device) else "torch"
     if not engine_available(engine, device):
-        extra = "int8" if engine == "openvino-int8" else "openvino"
-        why = (f"the {'openvino and nncf packages are' if extra == 'int8' else 'openvino package is'}"
-               f" not installed (pip install 'skvideo-imb[{extra}]')"
+        extra, packages = (("int8", "openvino and nncf packages are")
+                           if engine == "openvino-int8" else ("openvino", "openvino package is"))
+        why = (f"the {packages} not installed (pip install 'skvideo-imb[{extra}]')"
                if device.type == "cpu" else f"it runs on the CPU only, not on {device}")
         raise ValueError(f"engine={engine!r} cannot be used: {why}.")
     return engine
@@ -256,15 +256,20 @@ _CONVERTED_SIZE = 4
 def _converted(ov, model, image_size, digest):
     """The converted network, remembered per process for the few latest networks."""
     key = (digest, image_size)
-    if digest is None or key not in _CONVERTED:
-        converted = _convert(ov, model, image_size)
-        if digest is None:
-            return converted
-        _CONVERTED[key] = converted
-        if len(_CONVERTED) > _CONVERTED_SIZE:
-            _CONVERTED.popitem(last=False)
+    if digest is None:
+        return _convert(ov, model, image_size)
+    return _remember_converted(key, _CONVERTED[key] if key in _CONVERTED
+                               else _convert(ov, model, image_size))
+
+
+def _remember_converted(key, converted):
+    """Remember ``converted`` under ``key`` as the latest; forget the oldest beyond
+    :data:`_CONVERTED_SIZE`."""
+    _CONVERTED[key] = converted
     _CONVERTED.move_to_end(key)
-    return _CONVERTED[key]
+    if len(_CONVERTED) > _CONVERTED_SIZE:
+        _CONVERTED.popitem(last=False)
+    return converted
 
 
 def _file_digest(path):
@@ -395,11 +400,7 @@ def quantized_int8(model, image_size, frames, digest, store=None):
             # sharing the cache then runs that one
             stored = _load_store(core, store, digest)
             quantized = quantized if stored is None else stored
-    _CONVERTED[key] = quantized
-    _CONVERTED.move_to_end(key)
-    if len(_CONVERTED) > _CONVERTED_SIZE:
-        _CONVERTED.popitem(last=False)
-    return quantized
+    return _remember_converted(key, quantized)
 
 
 def build_engine(name, model, device, precision, image_size, store=None, digest=None,

@@ -180,8 +180,8 @@ default="auto"
         extra) runs the network quantized to 8-bit integers by NNCF, calibrated on
         ``n_quantization_frames`` training frames: 1.5× (75 px) to 2.0× (299 px)
         OpenVINO's bf16 forward speed where measured, but its features are those of
-        another network (never chosen by ``"auto"``;
-        see :ref:`engines` for the measured cost downstream).  The network is always fitted (and, for
+        another network (never chosen by ``"auto"``; see :ref:`engines` for the
+        measured cost downstream).  The network is always fitted (and, for
         ``weights=None``, recalibrated) in torch and handed to the engine once per
         process; features of every engine agree with torch's to a cosine similarity of
         0.99 per frame, and the engine is part of the feature-cache key.
@@ -525,10 +525,8 @@ default="auto"
     def __setstate__(self, state):
         # states saved before the int8 engine existed have neither
         state = {"n_quantization_frames": 64, **state}
-        if "model_digest_" in state:
-            state = {"quantization_digest_": None, **state}
         if "model_digest_" in state:  # fitted: the network is rebuilt from these alone
-            state = _with_fitted_sizes(state)
+            state = _with_fitted_sizes({"quantization_digest_": None, **state})
             _check_fitted_state(state)
             self._relocate(state)
         super().__setstate__(state)

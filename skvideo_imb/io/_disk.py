@@ -487,13 +487,18 @@ def index_disagrees(path, decoded, key):
     if key not in _FROM_INDEX or decoded.n_frames is None or \
             decoded.n_frames >= _COUNTS.get(key, 0):
         return False
-    _FROM_INDEX.discard(key)
-    distrust(key)
     if decoded.n_frames > 0:
-        count_decoded(path, decoded, None, key)
+        count_decoded(path, decoded, None, key)  # drops the index, remembers the count
     else:
+        _drop_index(key)
         _COUNTS.pop(key, None)
     return True
+
+
+def _drop_index(key):
+    """This file's count no longer comes from its container index, in this process."""
+    _FROM_INDEX.discard(key)
+    distrust(key)
 
 
 def frame_count(path, store=None, decode=True, key=None):
@@ -550,8 +555,7 @@ def count_decoded(path, decoded, store=None, key=None):
                          "(empty, truncated or corrupt).")
     key = file_identity(path) if key is None else key
     if key in _FROM_INDEX and n < _COUNTS.get(key, 0):  # the index listed more
-        _FROM_INDEX.discard(key)
-        distrust(key)
+        _drop_index(key)
     if 0 < n < declared and key not in _WARNED_SHORT:
         _WARNED_SHORT.add(key)
         warnings.warn(f"{video_name(path)} declares {declared} frames but only {n} "

@@ -20,6 +20,7 @@ spread of their loss and accuracy on held-out videos after every epoch.
 # The four models see the same features: one featurizer, fitted once and frozen, with
 # a feature cache, so the CNN runs for the first model only.
 
+import shutil
 import tempfile
 
 import matplotlib.pyplot as plt
@@ -143,3 +144,7 @@ ax_acc.legend(loc="lower right", frameon=False)
 fig.suptitle(f"The paper's Figure 3, in small: mean ± sd over {len(SEEDS)} seeds")
 fig.tight_layout()
 plt.show()
+
+# %%
+# The temporary folders this example made are removed.
+shutil.rmtree(cache_dir)

@@ -17,6 +17,7 @@ command prints.
 # of five classes) as Motion-JPEG AVI files, one folder per class: the layout
 # ``fit`` expects of your own videos.
 
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -127,3 +128,7 @@ from skvideo_imb import load_model, predict_timeline  # noqa: E402
 pipe = load_model(model)
 print(pipe.predict(some))
 print([(w.start_frame, w.label) for w in predict_timeline(pipe, long_video, 16, 16)])
+
+# %%
+# The temporary folders this example made are removed.
+shutil.rmtree(work)

@@ -16,6 +16,7 @@ computing it, and the search scores exactly as it does in one process.
 # The featurizer is fitted once and frozen, so that every fit of the search runs the
 # same network and reads the same cache entries (see the caching guide).
 
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -101,3 +102,7 @@ ax.set_ylim(0, 1)
 ax.legend(frameon=False, loc="lower right")
 fig.tight_layout()
 plt.show()
+
+# %%
+# The temporary folders this example made are removed.
+shutil.rmtree(cache)

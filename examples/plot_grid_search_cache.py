@@ -25,6 +25,7 @@ width and class weighting and shows how often the cache answered.
 # Left unfrozen in the pipeline, the featurizer would be refitted on each fold's
 # training part: a different network per fold, each with its own cache entries.
 
+import shutil
 import tempfile
 import time
 
@@ -153,3 +154,7 @@ ax.set_ylabel("mean validation macro F1")
 ax.set_title("GridSearchCV over the ResBiLSTM (best in dark blue)")
 fig.tight_layout()
 plt.show()
+
+# %%
+# The temporary folders this example made are removed.
+shutil.rmtree(cache_dir)

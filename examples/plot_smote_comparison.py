@@ -28,6 +28,7 @@ its report.
 # feature vector of every frame it computes, keyed by the frame's pixels and
 # augmentation, so a frame that several pipelines need is computed only once.
 
+import shutil
 import tempfile
 from collections import Counter
 
@@ -130,3 +131,7 @@ ax.set_xlabel("macro F1 on the test videos")
 ax.set_title("The same pipeline with four oversampling choices")
 fig.tight_layout()
 plt.show()
+
+# %%
+# The temporary folders this example made are removed.
+shutil.rmtree(cache_dir)

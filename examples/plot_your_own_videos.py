@@ -22,6 +22,7 @@ and the rest of the script is unchanged.
 # drop a stray text file that the loader should ignore.
 
 import os
+import shutil
 import tempfile
 from collections import Counter
 
@@ -179,3 +180,8 @@ if ucf101_root and os.path.isdir(os.path.join(ucf101_root, "UCF-101")):
     print(f"macro F1: {f1:.3f}")
 else:
     print("UCF101_ROOT not set (or no UCF-101/ in it): UCF101 skipped.")
+
+# %%
+# The temporary folders this example made are removed.
+shutil.rmtree(root)
+shutil.rmtree(cache_dir)

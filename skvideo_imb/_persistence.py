@@ -70,12 +70,14 @@ def save_model(model, path, *, card=None):
     >>> X = np.random.RandomState(0).normal(size=(8, 3, 4)).astype(np.float32)
     >>> clf = ResBiLSTMClassifier(hidden_size=4, fc_size=4, max_epochs=1,
     ...                           random_state=0).fit(X, [0, 1] * 4)
-    >>> path = os.path.join(tempfile.mkdtemp(), "model.skops")
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> path = os.path.join(tmp.name, "model.skops")
     >>> card = save_model(clf, path, card={"note": "a test"})
     >>> bool((load_model(path).predict_proba(X) == clf.predict_proba(X)).all())
     True
     >>> card["note"], "versions" in card
     ('a test', True)
+    >>> tmp.cleanup()
     """
     import skops.io as sio
 
@@ -199,12 +201,14 @@ def inspect_model(path, *, trusted=None):
     --------
     >>> import os, tempfile
     >>> from skvideo_imb import inspect_model
-    >>> path = os.path.join(tempfile.mkdtemp(), "model.skops")
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> path = os.path.join(tmp.name, "model.skops")
     >>> with open(path, "wb") as f:
     ...     _ = f.write(b"PK junk")
     >>> report = inspect_model(path)
     >>> report["accepted"], report["problems"]
     (False, ['not a skops model file (not a zip archive)'])
+    >>> tmp.cleanup()
     """
     data = _read_model_bytes(path)
     audit = audit_model_file(data, trusted=trusted or ())

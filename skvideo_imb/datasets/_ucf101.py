@@ -145,7 +145,8 @@ def load_ucf101(root, split=1, *, imbalanced=False, min_per_class=10, random_sta
 
     >>> import os, tempfile
     >>> from skvideo_imb.datasets import load_ucf101
-    >>> root = tempfile.mkdtemp()
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> root = tmp.name
     >>> lists = os.path.join(root, "ucfTrainTestlist")
     >>> os.makedirs(lists)
     >>> for c in ("Biking", "Drumming"):
@@ -164,6 +165,7 @@ def load_ucf101(root, split=1, *, imbalanced=False, min_per_class=10, random_sta
     >>> os.path.relpath(data.test.videos[1], root)
     'UCF-101/Drumming/v_Drumming_g01_c01.avi'
     >>> import shutil; shutil.rmtree(root)
+    >>> tmp.cleanup()
     """
     if isinstance(split, bool) or split not in _SPLITS:
         raise ValueError(f"split must be 1, 2 or 3 (UCF101's official splits), "

@@ -147,11 +147,13 @@ def write_report(results, out, *, run_info):
     ...     for seed, acc in ((0, 0.5), (1, 1.0))]
     >>> results = {"runs": runs, "rows": summarise_rows(runs), "curves": {},
     ...            "seeds": [0, 1], "labels": ["a", "b"], "settings": {}}
-    >>> paths = write_report(results, pathlib.Path(tempfile.mkdtemp()), run_info={})
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> paths = write_report(results, pathlib.Path(tmp.name), run_info={})
     >>> sorted(paths)
     ['confusion', 'csv', 'json', 'markdown']
     >>> "±" in paths["markdown"].read_text()
     True
+    >>> tmp.cleanup()
     """
     out.mkdir(parents=True, exist_ok=True)
     rows, runs, n_seeds = results["rows"], results["runs"], len(results["runs"])

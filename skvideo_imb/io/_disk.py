@@ -205,10 +205,12 @@ def file_identity(path):
     --------
     >>> from skvideo_imb.io import file_identity
     >>> import os, tempfile
-    >>> path = os.path.join(tempfile.mkdtemp(), "v.avi")
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> path = os.path.join(tmp.name, "v.avi")
     >>> _ = open(path, "wb").write(b"0123")
     >>> file_identity(path)[1]
     4
+    >>> tmp.cleanup()
     """
     st = os.stat(path)
     size = st.st_size
@@ -301,12 +303,14 @@ def find_videos(paths):
     --------
     >>> import os, tempfile
     >>> from skvideo_imb.io import find_videos
-    >>> root = tempfile.mkdtemp()
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> root = tmp.name
     >>> os.makedirs(os.path.join(root, "walk"))
     >>> for name in ("walk/a.avi", "walk/notes.txt", "b.mp4"):
     ...     open(os.path.join(root, name), "w").close()
     >>> [os.path.relpath(p, root) for p in find_videos([root])]
     ['b.mp4', 'walk/a.avi']
+    >>> tmp.cleanup()
     """
     videos = []
     for path in map(os.fspath, paths):
@@ -401,12 +405,14 @@ def decode_to_end(path, keep=(), *, size=None, verify=False, stop_after=None):
     >>> import numpy as np
     >>> from PIL import Image
     >>> from skvideo_imb.io import decode_to_end
-    >>> folder = tempfile.mkdtemp()
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> folder = tmp.name
     >>> for k in range(3):
     ...     Image.fromarray(np.full((4, 4, 3), 50 * k, np.uint8)).save(f"{folder}/{k}.png")
     >>> decoded = decode_to_end(folder, keep=[2], verify=True)
     >>> decoded.n_frames, sorted(decoded.frames), decoded.frames[2][0, 0].tolist()
     (3, [2], [100, 100, 100])
+    >>> tmp.cleanup()
     """
     if os.path.isdir(path):
         return _decode_folder(path, keep, size, verify)

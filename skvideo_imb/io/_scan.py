@@ -97,10 +97,12 @@ def scan_videos(paths, *, min_frames=2, progress=True):
     --------
     >>> import os, tempfile
     >>> from skvideo_imb.io import scan_videos
-    >>> path = os.path.join(tempfile.mkdtemp(), "empty.avi")
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> path = os.path.join(tmp.name, "empty.avi")
     >>> open(path, "w").close()
     >>> [(c.status, c.reason.split(":")[0]) for c in scan_videos([path], progress=False)]
     [('unreadable', 'ValueError')]
+    >>> tmp.cleanup()
     """
     videos = find_videos(paths)
     checks = []

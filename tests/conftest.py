@@ -43,3 +43,20 @@ def saved_models(tmp_path_factory):
     if os.environ.get("PYTEST_XDIST_WORKER"):
         root = root.parent  # the folder every worker's own temporary folder is in
     return shared_fit_and_save(root / "saved_models")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def engine_choices(tmp_path_factory):
+    """engine="auto" remembers its measurements in this run's temporary folder, shared by
+    the xdist workers and every process they start, never in the user's cache."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent
+    path = root / "engine_choices.json"
+    before = os.environ.get("SKVIDEO_IMB_ENGINE_CHOICES")
+    os.environ["SKVIDEO_IMB_ENGINE_CHOICES"] = str(path)
+    yield path
+    if before is None:
+        os.environ.pop("SKVIDEO_IMB_ENGINE_CHOICES", None)
+    else:
+        os.environ["SKVIDEO_IMB_ENGINE_CHOICES"] = before

@@ -11,12 +11,13 @@ quantization (the ``skvideo-imb[int8]`` extra), calibrated on training frames th
 featurizer keeps; it is never chosen automatically (its features are not those of the
 float network: see the user guide's engine section for what that costs downstream).
 
-``"auto"`` is decided by measurement (``benchmarks/featurize.py``): on a CPU OpenVINO
-when the ``openvino`` package is installed (1.7× torch's eager bf16 forward on an
-AVX-512-BF16 CPU, 1.6× in fp32), else torch; on CUDA torch eager (cuDNN, channels-last,
-autocast).  ``"torch-compile"`` (inductor, frozen weights) is never chosen
-automatically: it compiles for tens of seconds and, on the CPUs measured, stays behind
-OpenVINO.
+``"auto"`` is decided per machine by measurement (:mod:`._engine_choice`): on a CPU
+with the ``openvino`` package, the featurizer's ``fit`` times OpenVINO against torch on
+the fitted network once per setting (CPU, threads, backbone, size, precision) and
+remembers the faster on disk; without it, or on CUDA, torch eager (cuDNN,
+channels-last, autocast) is the only candidate.  ``"torch-compile"`` (inductor, frozen
+weights) is never chosen automatically: it compiles for tens of seconds and, on the
+CPUs measured, stays behind OpenVINO.
 
 An engine is built once per fitted featurizer and process, on first use, and is not
 pickled.  **Engines are thread-safe**: threads sharing one fitted featurizer each get
@@ -50,8 +51,9 @@ import torch
 from .. import _runtime
 from ._backbones import IMAGENET_MEAN, IMAGENET_STD
 from ._claims import temporary_name
+from ._engine_choice import AUTO_CANDIDATES
 
-__all__ = ["ENGINES", "build_engine", "engine_available", "quantized_int8", "resolve_engine"]
+__all__ = ["ENGINES", "auto_candidates", "build_engine", "engine_available", "quantized_int8", "resolve_engine"]
 
 ENGINES = ("torch", "torch-compile", "openvino", "openvino-int8")
 """Engine names an ``engine`` parameter accepts, besides ``"auto"``."""
@@ -71,6 +73,12 @@ def engine_available(name, device):
     raise ValueError(f"engine must be 'auto' or one of {', '.join(ENGINES)}, got {name!r}.")
 
 
+def auto_candidates(device):
+    """The engines ``"auto"`` chooses among on ``device`` (installed ones, preferred
+    first): see :mod:`._engine_choice`."""
+    return tuple(name for name in AUTO_CANDIDATES if engine_available(name, device))
+
+
 def resolve_engine(engine, device):
     """The concrete engine name for the ``engine`` parameter on ``device``.
 
@@ -88,8 +96,8 @@ def resolve_engine(engine, device):
     ValueError
         For an unknown engine, or one that cannot run here (with the reason).
     """
-    if engine == "auto":
-        return "openvino" if engine_available("openvino", device) else "torch"
+    if engine == "auto":  # the preferred candidate; fit measures among auto_candidates
+        return auto_candidates(device)[0]
     if not engine_available(engine, device):
         extra, packages = (("int8", "openvino and nncf packages are")
                            if engine == "openvino-int8" else ("openvino", "openvino package is"))

@@ -22,8 +22,9 @@ from .._versions import package_version
 from ..io import Clip, as_clip, check_videos, count_frames
 from . import _backbones as bb
 from ._cache import CountStore, FeatureCache, check_cache_folder
-from ._engines import (ENGINES, _Normalize, build_engine, engine_available, quantized_int8,
-                       resolve_engine)
+from ._engine_choice import choose_engine
+from ._engines import (ENGINES, _Normalize, auto_candidates, build_engine, engine_available,
+                       quantized_int8, resolve_engine)
 from ._loading import SampleFrames, iterate
 from ._scheduler import FrameScheduler
 
@@ -172,9 +173,12 @@ class InceptionFeaturizer(TransformerMixin, BaseEstimator):
         fp32 on other CPUs (the table in :ref:`gpu`).  ``"fp16"`` needs CUDA.
     engine : {"auto", "torch", "torch-compile", "openvino", "openvino-int8"}, \
 default="auto"
-        What runs the fitted network on the frames.  ``"auto"`` is OpenVINO on a CPU
-        when the ``openvino`` package is installed (the ``skvideo-imb[openvino]`` extra;
-        measured 1.7× faster than torch there), else torch; torch on CUDA.
+        What runs the fitted network on the frames.  ``"auto"``: on a CPU with the
+        ``openvino`` package (the ``skvideo-imb[openvino]`` extra), whichever of
+        OpenVINO and torch runs this network faster on this machine, measured by
+        ``fit`` in a few seconds the first time a setting (CPU, threads, backbone,
+        size, precision) is met and remembered on disk (:ref:`engines`); else torch;
+        torch on CUDA.
         ``"torch-compile"`` compiles the network with :func:`torch.compile` (tens of
         seconds once per process).  ``"openvino-int8"`` (the ``skvideo-imb[int8]``
         extra) runs the network quantized to 8-bit integers by NNCF, calibrated on
@@ -382,6 +386,16 @@ default="auto"
             self._quantization_frames = frames[:self.n_quantization_frames].numpy().copy()
             self.quantization_digest_ = _frames_digest(self._quantization_frames)
 
+        digest = bb.state_digest(model)
+        if self.engine == "auto":  # the faster engine here, measured once per setting
+            engine = choose_engine(
+                auto_candidates(device), lambda name: build_engine(
+                    name, model, device, precision, self.image_size, digest=digest,
+                    batch_size=self.batch_size),
+                backbone=self.backbone, image_size=self.image_size, precision=precision,
+                batch_size=self.batch_size,
+                report=lambda line: write_line(line, self.verbose))
+
         self._seed = seed
         self._build_kwargs = backbone.build_kwargs
         self._in_process = _InProcess(model)
@@ -392,7 +406,7 @@ default="auto"
         self.precision_ = precision
         self.engine_ = engine
         self.weights_source_ = backbone.source
-        self.model_digest_ = bb.state_digest(model)
+        self.model_digest_ = digest
         return self
 
     def _calibration_frames(self, samples, n_frames, rng):

@@ -153,7 +153,7 @@ def test_a_pickle_from_a_machine_with_openvino_loads_without_it(reference, video
 def test_fit_resolves_the_engine(videos):
     featurizer = InceptionFeaturizer(n_frames=2, weights=None, image_size=75,
                                      random_state=0).fit(videos)
-    assert featurizer.engine_ == ("openvino" if HAS_OPENVINO else "torch")
+    assert featurizer.engine_ in (("openvino", "torch") if HAS_OPENVINO else ("torch",))
     assert featurizer.get_params()["engine"] == "auto"
 
 

@@ -22,7 +22,8 @@ import os
 import re
 import stat
 import warnings
-from collections import OrderedDict
+from collections import OrderedDict, deque
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import NamedTuple
 
@@ -417,7 +418,8 @@ def decode_to_end(path, keep=(), *, size=None, verify=False, stop_after=None):
     if os.path.isdir(path):
         return _decode_folder(path, keep, size, verify)
     cap = _open_capture(path)
-    frames, n_frames, shape = {}, None, None
+    n_frames, shape = None, None
+    converting = _Converting(size)
     try:
         declared = _declared_count(cap)
         wanted = {int(i) for i in (keep(declared) if callable(keep) else keep)}
@@ -431,11 +433,53 @@ def decode_to_end(path, keep=(), *, size=None, verify=False, stop_after=None):
                 if verify:
                     shape = _verified(frame if ok else None, shape, f"frame {pos}")
                 if ok and frame is not None and pos in wanted:
-                    frames[pos] = converted_frame(frame, size)
+                    converting.add(pos, frame)
             pos += 1
+        frames = converting.result()
     finally:
+        converting.close()
         cap.release()
     return Decoded(frames, n_frames, declared)
+
+
+class _Converting:
+    """Kept frames converted (resized, to RGB) on one helper thread while the capture
+    decodes the next ones.
+
+    OpenCV releases the GIL in both, so a decode that keeps frames costs the decoder's
+    time instead of the decoder's plus the resizing's (area-averaging a 720p frame to
+    299 px takes as long as decoding several frames).  At most :data:`_PENDING` frames
+    wait at full size; a frame that needs no resizing is converted at once.
+    """
+
+    def __init__(self, size):
+        self.size, self.frames, self.pending, self.pool = size, {}, deque(), None
+
+    def add(self, pos, frame):
+        if self.size is None or frame.shape[:2] == (self.size, self.size):
+            self.frames[pos] = converted_frame(frame, self.size)
+            return
+        if self.pool is None:
+            self.pool = ThreadPoolExecutor(1, thread_name_prefix="skvideo_imb-resize")
+        if len(self.pending) >= _PENDING:
+            self._collect_oldest()
+        self.pending.append((pos, self.pool.submit(converted_frame, frame, self.size)))
+
+    def _collect_oldest(self):
+        pos, future = self.pending.popleft()
+        self.frames[pos] = future.result()
+
+    def result(self):
+        while self.pending:
+            self._collect_oldest()
+        return self.frames
+
+    def close(self):
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+_PENDING = 4
 
 
 def _decode_folder(folder, keep, size, verify):

@@ -1,6 +1,7 @@
 """What a video on disk is: one frame-folder rule, one decoding loop, one count choice."""
 
 import os
+import threading
 
 import cv2
 import numpy as np
@@ -101,6 +102,40 @@ def test_decode_to_end_keeps_only_what_is_asked(avi_path, video_frames):
     np.testing.assert_array_equal(decoded.frames[5], read_frames(avi_path, [5], size=16)[0])
     assert decode_to_end(avi_path, keep=[2], stop_after=2).n_frames is None
     assert sorted(decode_to_end(avi_path, keep=lambda declared: [declared - 1]).frames) == [11]
+
+
+def test_kept_frames_are_resized_off_the_decoding_thread_with_the_same_pixels(avi_path,
+                                                                             monkeypatch):
+    threads, real = set(), _disk.converted_frame
+
+    def spy(frame, size):
+        threads.add(threading.current_thread().name)
+        return real(frame, size)
+    monkeypatch.setattr(_disk, "converted_frame", spy)
+    monkeypatch.setattr(_disk, "_PENDING", 2)  # more kept frames than may wait
+    decoded = decode_to_end(avi_path, keep=range(12), size=16)
+    assert threads and all(name.startswith("skvideo_imb-resize") for name in threads)
+    cap, expected = cv2.VideoCapture(avi_path), []
+    while True:
+        ok, frame = cap.read()
+        if not ok:
+            break
+        expected.append(real(frame, 16))
+    cap.release()
+    assert sorted(decoded.frames) == list(range(12))
+    np.testing.assert_array_equal(np.stack([decoded.frames[i] for i in range(12)]),
+                                  np.stack(expected))
+    threads.clear()  # no resizing: converted at once, on the caller's thread
+    decode_to_end(avi_path, keep=[1])
+    assert threads == {threading.current_thread().name}
+
+
+def test_a_failed_resize_is_raised_by_the_decoding_call(avi_path, monkeypatch):
+    def broken(frame, size):
+        raise MemoryError("no room for the frame")
+    monkeypatch.setattr(_disk, "converted_frame", broken)
+    with pytest.raises(MemoryError, match="no room"):
+        decode_to_end(avi_path, keep=[0, 3], size=16)
 
 
 def test_verify_decodes_every_frame_image(tmp_path):

@@ -1,6 +1,7 @@
 """Helpers that tests hand to worker processes (importable there: ``tests`` is on the path)."""
 
 import os
+import threading
 
 from skvideo_imb import InceptionFeaturizer
 
@@ -43,3 +44,21 @@ def journal(cache):
         return {}
     return {int(name[:-4]): sum(int(line) for line in open(os.path.join(folder, name)))
             for name in os.listdir(folder)}
+
+
+HELD = threading.Lock()
+"""A lock a test holds in a thread of its own process while decode workers start."""
+
+
+class LockProbe:
+    """A two-item dataset whose items say whether :data:`HELD` is free in the process that
+    loads them (a worker forked from a process whose thread holds it inherits it held)."""
+
+    def __len__(self):
+        return 2
+
+    def __getitem__(self, i):
+        free = HELD.acquire(timeout=1.0)
+        if free:
+            HELD.release()
+        return os.getpid(), free

@@ -191,8 +191,13 @@ default="auto"
         0.99 per frame, and the engine is part of the feature-cache key.
     num_workers : int, default=0
         DataLoader worker processes that decode frames while the network runs; 0
-        decodes in the calling process.  Falls back to 0, with a warning, where worker
-        processes cannot be started (inside daemonic processes).
+        decodes in one background thread of the calling process (which overlaps the
+        network as well on 2 cores: ``benchmarks/featurize.py``).  The workers start
+        from a fork server, never forked from the calling process (whose threads' locks
+        they would inherit), so a script needs the usual ``if __name__ == "__main__":``
+        guard, as with the ``spawn`` start method.  Falls back to 0, with a warning,
+        where worker processes cannot be started (inside daemonic processes, a script
+        without that guard).
     cache : str, path-like or None, default=None
         Directory of the on-disk feature cache, or ``None`` for none.  Entries are keyed
         by the network setting (backbone, exact weights, image size, precision) and by

@@ -229,17 +229,27 @@ def _in_daemon():
 
 
 def _context():
-    """The multiprocessing context for DataLoader workers.
+    """The multiprocessing context for DataLoader workers: forkserver where there is one.
 
-    The platform's default, unless the calling process runs under a foreign start
-    method (joblib's loky workers install their own, whose processes DataLoader cannot
-    start); then fork where available, else spawn.
+    A worker forked from this process would inherit the locks of its threads (OpenCV's
+    and OpenVINO's thread pools, torch's OpenMP, the loader thread, a user's threads)
+    without the threads that hold them, and can hang for ever: seen here, a worker
+    forked after the featurizer had run other engines hung in ``cv2.setNumThreads``.
+    The fork server is a single-threaded process that imports this module once (its
+    preload list is set to this module, while the server has not started yet: the
+    caller's ``__main__`` is never run there); workers fork from it in milliseconds.
+    Spawn where the platform has no fork server (Windows).
     """
-    method = multiprocessing.get_start_method(allow_none=True)
-    if method in (None, "fork", "spawn", "forkserver"):
-        return None
-    available = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("fork" if "fork" in available else "spawn")
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    return context
+
+
+_WORKER_TIMEOUT_S = 1800.0
+"""Longest wait for one sample from a DataLoader worker (decoding a two-hour 1080p file
+sequentially takes about 10 minutes on 2 cores): a worker that hangs is an error."""
 
 
 def _in_background(dataset, depth=2):
@@ -308,7 +318,7 @@ def iterate(dataset, num_workers=0):
         try:
             loader = DataLoader(dataset, num_workers=num_workers, worker_init_fn=_init_worker,
                                 prefetch_factor=2, multiprocessing_context=_context(),
-                                **kwargs)
+                                timeout=_WORKER_TIMEOUT_S, **kwargs)
             iterator = iter(loader)
         except Exception as exc:  # AssertionError (daemonic), OSError, pickling errors ...
             warnings.warn(f"could not start {num_workers} DataLoader worker process(es) "

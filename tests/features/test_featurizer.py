@@ -251,6 +251,32 @@ def test_worker_processes_give_the_same_features(fitted, videos, features, twin)
     np.testing.assert_array_equal(out, features)
 
 
+def test_decode_workers_do_not_inherit_the_locks_of_this_process_threads():
+    """A worker forked from a process whose other thread holds a lock (OpenCV's thread
+    pool, OpenVINO's, a user's) inherits it held, and hangs on it for ever."""
+    import os
+    import threading
+
+    from _workers import HELD, LockProbe
+
+    release, held = threading.Event(), threading.Event()
+
+    def hold():
+        with HELD:
+            held.set()
+            release.wait(30)
+    holder = threading.Thread(target=hold)
+    holder.start()
+    held.wait(5)
+    try:
+        items = list(_loading.iterate(LockProbe(), num_workers=1))
+    finally:
+        release.set()
+        holder.join()
+    assert [free for _, free in items] == [True, True]
+    assert all(pid != os.getpid() for pid, _ in items)  # loaded in a worker process
+
+
 @pytest.mark.slow
 def test_inside_grid_search_with_two_jobs(videos, tmp_path):
     """In joblib's worker processes the featurizer starts its own DataLoader worker."""

@@ -2,18 +2,22 @@
 
 Writes three kinds of real video files, then measures, in one run:
 
-* **decode only**, for every source: the reader as the featurizer uses it (one pass
-  per never-seen file, :func:`skvideo_imb.io.read_planned`: 40 evenly spaced frames
-  kept and resized to 299×299), in decoded and in output frames/s; and, decoding every
-  frame without keeping any, OpenCV with 2 FFmpeg threads and PyAV with
+* **decoding**, for every source: the reader as the featurizer uses it (one pass per
+  never-seen file, :func:`skvideo_imb.io.read_planned`: 40 evenly spaced frames kept
+  and resized to 299×299), in decoded and in output frames/s, and as a share of OpenCV
+  decoding every frame with 2 FFmpeg threads (keeping none); PyAV with
   ``thread_type="AUTO"``; torchcodec when it can decode here;
+* a **long video** (H.264 640×360, 4,500 frames, a keyframe every 50): featurizing 40
+  of its frames against a full decode;
 * **end to end** (decode → select → resize → network → features) with
   :class:`skvideo_imb.InceptionFeaturizer`, for every engine installed (torch eager,
-  OpenVINO; torch.compile with ``--engines``), at 299×299 and 75×75, on every source;
-* **pure forward** of the same engine at the same size and batch, on ready uint8 frames,
-  and the end-to-end rate as a share of it, of the issue's limit min(decode, forward)
-  and of the *2-core bound* 1 / (1/decode + 1/forward): decoding and the network both
-  use every core, so on a machine this small their times add up;
+  OpenVINO, OpenVINO int8; torch.compile with ``--engines``), at 299×299 and 75×75, on
+  every source, with the engine's build time (conversion, quantization) and the **pure
+  forward** of the same engine at the same size and batch on ready uint8 frames; the
+  end-to-end rate as a share of the *2-core bound* 1 / (1/decode + 1/forward): decoding
+  and the network both use every core, so on a machine this small their times add up;
+* what ``engine="auto"`` picks, measuring afresh, against the fastest float engine;
+* **decode workers**: end to end with 0, 1 and 2 DataLoader decode processes;
 * the **naive reference** of published code: decode, resize and run one frame at a
   time, fp32, batch 1, 299×299;
 * **peak resident memory** of each run (sampled), and of featurizing 100 and 400 videos
@@ -27,8 +31,9 @@ the machine slow every figure: the load average is printed before and after.
 
 Usage::
 
-    python benchmarks/featurize.py            # about 6 minutes on 2 cores
-    python benchmarks/featurize.py --quick    # fewer videos, about 2 minutes
+    python benchmarks/featurize.py                   # about 10 minutes on 2 cores
+    python benchmarks/featurize.py --quick           # fewer videos, about 5 minutes
+    python benchmarks/featurize.py --quick --readme  # and rewrite the README's table
 """
 
 import argparse
@@ -46,7 +51,8 @@ import torchvision
 
 from skvideo_imb import InceptionFeaturizer, _runtime
 from skvideo_imb.features import _backbones as bb
-from skvideo_imb.io import _disk, evenly_spaced_indices, read_planned
+from skvideo_imb.features import _engine_choice
+from skvideo_imb.io import _disk, _seek, evenly_spaced_indices, read_planned
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests"))
 from _videos import write_h264  # noqa: E402  (the tests' PyAV writer)
@@ -67,6 +73,7 @@ def _content(n_frames, height, width, seed):
 
 def write_sources(folder, counts):
     """{source name: [paths]} of MJPG 320x240, H.264 720p and H.264 1080p videos."""
+    os.makedirs(folder, exist_ok=True)
     sources = {}
     for name, (width, height, n_frames, codec) in {
             "MJPG 320x240": (320, 240, 150, "mjpg"),
@@ -129,6 +136,7 @@ def load():
 def decode_reader(paths, n_frames, size=299):
     """The featurizer's reading of never-seen files: (decoded frames/s, output frames/s)."""
     _disk.forget_counts()
+    _seek.forget_indexes()
     start, decoded = time.perf_counter(), 0
     for path in paths:
         _, indices, _ = read_planned(path, lambda n: evenly_spaced_indices(n, n_frames),
@@ -136,6 +144,7 @@ def decode_reader(paths, n_frames, size=299):
         decoded += int(indices[-1]) + 1
     elapsed = time.perf_counter() - start
     _disk.forget_counts()
+    _seek.forget_indexes()
     return decoded / elapsed, len(paths) * n_frames / elapsed
 
 
@@ -147,6 +156,17 @@ def decode_opencv_threads(paths, threads=2):
             decoded += 1
         cap.release()
     return decoded / (time.perf_counter() - start)
+
+
+def reader_and_opencv(paths, n_frames, rounds=3):
+    """The reader and OpenCV's 2-thread decode, alternately, ``rounds`` times: the best
+    of each (decoded frames/s, output frames/s, OpenCV frames/s)."""
+    best = (0.0, 0.0, 0.0)
+    for _ in range(rounds):
+        decoded, output = decode_reader(paths, n_frames)
+        opencv = decode_opencv_threads(paths)
+        best = (max(best[0], decoded), max(best[1], output), max(best[2], opencv))
+    return best
 
 
 def long_video(folder, n_frames=4500, gop=50, used=40):
@@ -257,16 +277,72 @@ def naive(paths, n_frames, size=299):
     return done / elapsed
 
 
+def decode_workers(featurizer, paths, workers=(0, 1, 2)):
+    """End-to-end frames/s with ``num_workers`` DataLoader decode processes (0: one
+    background thread of this process decodes while the network runs)."""
+    rates = {}
+    for n in workers:
+        featurizer.set_params(num_workers=n)
+        end_to_end(featurizer, paths[:1])  # worker start-up and warm caches aside
+        rates[n] = end_to_end(featurizer, paths)
+    featurizer.set_params(num_workers=0)
+    return rates
+
+
+def auto_choice(size, batch_size, reference):
+    """What ``engine="auto"`` picks at ``size`` when it measures afresh."""
+    with tempfile.TemporaryDirectory() as tmp:
+        before = os.environ.get("SKVIDEO_IMB_ENGINE_CHOICES")
+        os.environ["SKVIDEO_IMB_ENGINE_CHOICES"] = os.path.join(tmp, "choices.json")
+        _engine_choice.forget_choices()
+        try:
+            start = time.perf_counter()
+            featurizer = InceptionFeaturizer(n_frames=8, weights=None, image_size=size,
+                                             batch_size=batch_size, n_calibration_frames=64,
+                                             random_state=0).fit(reference)
+            return featurizer.engine_, time.perf_counter() - start
+        finally:
+            _engine_choice.forget_choices()
+            if before is None:
+                os.environ.pop("SKVIDEO_IMB_ENGINE_CHOICES")
+            else:
+                os.environ["SKVIDEO_IMB_ENGINE_CHOICES"] = before
+
+
+README = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "README.md")
+MARK = "<!-- benchmarks/featurize.py -->"
+
+
+def write_readme(path, lines, command):
+    """Replace the text between the README's two :data:`MARK` lines with the report."""
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    parts = text.split(MARK)
+    if len(parts) != 3:
+        raise SystemExit(f"{path} needs exactly two {MARK!r} lines around its "
+                         "performance section")
+    block = "\n".join([f"\nGenerated by `{command}` on {time.strftime('%Y-%m-%d')}:", "",
+                       *lines, ""])
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(parts[0] + MARK + block + "\n" + MARK + parts[2])
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer videos")
     parser.add_argument("--engines", nargs="+", default=None,
-                        help="engines to time (default: torch, and openvino if installed)")
+                        help="engines to time (default: torch, and openvino and "
+                             "openvino-int8 if installed)")
     parser.add_argument("--sizes", nargs="+", type=int, default=[299, 75])
     parser.add_argument("--n-frames", type=int, default=40, help="frames per sample (α)")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--memory-videos", nargs=2, type=int, default=[100, 400])
-    parser.add_argument("--folder", default=None, help="where to write the videos")
+    parser.add_argument("--folder", default=None,
+                        help="where to write the videos (default: a temporary folder, "
+                             "removed at the end)")
+    parser.add_argument("--readme", nargs="?", const=README, default=None,
+                        help="also write the report into the README's performance section "
+                             f"(between its two {MARK} lines; default: this repository's)")
     args = parser.parse_args(argv)
     engines = args.engines or ["torch"] + (
         ["openvino"] if importlib.util.find_spec("openvino") else []) + (
@@ -274,39 +350,58 @@ def main(argv=None):
         and importlib.util.find_spec("nncf") else [])
     counts = ({"MJPG 320x240": 4, "H.264 720p": 2, "H.264 1080p": 2} if args.quick else
               {"MJPG 320x240": 12, "H.264 720p": 4, "H.264 1080p": 3})
+    lines = []
 
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, CUDA "
-          f"{'yes' if torch.cuda.is_available() else 'no'}, CPU native bf16: "
-          f"{_runtime.cpu_has_native_bf16()}, engines {engines}; load average {load()}",
-          flush=True)
+    def say(line=""):
+        print(line, flush=True)
+        lines.append(line)
+
+    cpu = _engine_choice._cpu()[0]
+    say(f"Machine: {cpu}, {os.cpu_count()} CPUs, torch {torch.__version__} with "
+        f"{torch.get_num_threads()} threads, CUDA "
+        f"{'yes' if torch.cuda.is_available() else 'no'}, native bf16 "
+        f"{'yes' if _runtime.cpu_has_native_bf16() else 'no'}; load average {load()}.  ")
     flags = sorted(f for f in _runtime._cpu_flags()
                    if f.startswith(("avx512_bf16", "avx512_vnni", "avx_vnni", "amx")))
-    print(f"CPU flags that decide engines and precisions: {' '.join(flags) or 'none'}",
-          flush=True)
-    folder = args.folder or tempfile.mkdtemp(prefix="skvideo_imb_bench_")
-    start = time.perf_counter()
-    sources = write_sources(folder, counts)
-    print(f"wrote {', '.join(f'{len(p)} x {n}' for n, p in sources.items())} to {folder} "
-          f"in {time.perf_counter() - start:.0f}s", flush=True)
+    say(f"CPU flags that decide engines and precisions: {' '.join(flags) or 'none'}.")
+    with tempfile.TemporaryDirectory(prefix="skvideo_imb_bench_") as scratch:
+        folder = args.folder or scratch
+        start = time.perf_counter()
+        sources = write_sources(folder, counts)
+        print(f"wrote {', '.join(f'{len(p)} x {n}' for n, p in sources.items())} to "
+              f"{folder} in {time.perf_counter() - start:.0f}s", flush=True)
+        report(args, engines, sources, folder, scratch, say)
+    say(f"Load average after: {load()}.")
+    if args.readme:
+        write_readme(args.readme, lines, "python benchmarks/featurize.py"
+                     + (" --quick" if args.quick else ""))
+    return 0
 
-    print("\ndecode only, frames/s:")
-    print("| source | reader: decoded | reader: output (40 per video) | OpenCV, 2 threads "
-          "| PyAV, AUTO | torchcodec |")
-    print("|---|---:|---:|---:|---:|---|")
+
+def report(args, engines, sources, folder, scratch, say):
+    say("")
+    say("Decoding, frames/s (the reader: one pass per never-seen file, 40 evenly spaced "
+        "frames kept and resized to 299 px; the others decode every frame, keeping none; "
+        "the reader and OpenCV alternately, the best of 3 each):")
+    say("")
+    say("| source | reader: decoded | reader: output | OpenCV, 2 threads | reader / OpenCV "
+        "| PyAV, AUTO | torchcodec |")
+    say("|---|---:|---:|---:|---:|---:|---|")
     decode = {}
     for name, paths in sources.items():
-        decoded, decode[name] = decode_reader(paths, args.n_frames)
-        print(f"| {name} | {decoded:.0f} | {decode[name]:.0f} | "
-              f"{decode_opencv_threads(paths):.0f} | {decode_pyav(paths):.0f} | "
-              f"{decode_torchcodec(paths[:1])} |", flush=True)
+        decoded, decode[name], opencv = reader_and_opencv(paths, args.n_frames)
+        say(f"| {name} | {decoded:.0f} | {decode[name]:.0f} | {opencv:.0f} | "
+            f"{decoded / opencv:.0%} | {decode_pyav(paths):.0f} | "
+            f"{decode_torchcodec(paths[:1])} |")
 
     full, used, seeked = long_video(folder)
-    print(f"\nlong video (H.264 640x360, 4500 frames, a keyframe every 50): full OpenCV "
-          f"decode (2 threads) {full:.2f}s; featurizing 40 frames at 75px "
-          f"{used:.2f}s = {used / full:.0%} of it "
-          f"({'read by seeking' if seeked else 'decoded sequentially'})", flush=True)
+    say("")
+    say(f"Long video (H.264 640x360, 4,500 frames, a keyframe every 50): a full OpenCV "
+        f"decode (2 threads) takes {full:.2f} s; featurizing 40 frames of it at 75 px "
+        f"{used:.2f} s = {used / full:.0%} of that "
+        f"({'read by seeking' if seeked else 'decoded sequentially'}).")
 
-    rows = []
+    rows, built = [], {}
     reference = sources["MJPG 320x240"][:1]
     for engine in engines:
         for size in args.sizes:
@@ -316,8 +411,7 @@ def main(argv=None):
                 random_state=0).fit(reference)
             start = time.perf_counter()
             featurizer._get_engine()  # conversion, quantization, compilation: once
-            print(f"  {engine} {size}px: engine built in "
-                  f"{time.perf_counter() - start:.1f}s", flush=True)
+            built[engine, size] = time.perf_counter() - start
             forward = pure_forward(featurizer, 4 * args.batch_size)
             for name, paths in sources.items():
                 with PeakRSS() as rss:
@@ -329,22 +423,52 @@ def main(argv=None):
             del featurizer
 
     naive_fps = naive(sources["MJPG 320x240"], 16 if args.quick else 32)
-    print(f"\nnaive reference (one frame at a time, fp32, batch 1, 299px, MJPG): "
-          f"{naive_fps:.1f} frames/s")
-    print("\n| engine | precision | size | source | end to end (frames/s) | pure forward | "
-          "% of forward | × naive | decode (output/s) | % of min(decode, forward) | "
-          "2-core bound | % of bound | peak RSS (MiB) |")
-    print("|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    say("")
+    say(f"End to end (decode → select → resize → network), frames/s; the naive reference "
+        f"(one frame at a time, fp32, batch 1, 299 px, MJPG) runs {naive_fps:.1f}:")
+    say("")
+    say("| engine | precision | size | source | end to end | pure forward | × naive | "
+        "% of the 2-core bound | engine built in (s) | peak RSS (MiB) |")
+    say("|---|---|---:|---|---:|---:|---:|---:|---:|---:|")
     for engine, precision, size, name, fps, forward, rss in rows:
-        limit = decode[name]
-        bound = 1 / (1 / limit + 1 / forward)
-        print(f"| {engine} | {precision} | {size} | {name} | {fps:.1f} | {forward:.1f} | "
-              f"{fps / forward:.0%} | {fps / naive_fps:.1f} | {limit:.0f} | "
-              f"{fps / min(limit, forward):.0%} | {bound:.1f} | {fps / bound:.0%} | "
-              f"{rss:.0f} |")
+        bound = 1 / (1 / decode[name] + 1 / forward)  # decoding and network share 2 cores
+        say(f"| {engine} | {precision} | {size} | {name} | {fps:.1f} | {forward:.1f} | "
+            f"{fps / naive_fps:.1f} | {fps / bound:.0%} | {built[engine, size]:.1f} | "
+            f"{rss:.0f} |")
 
-    print("\npeak RSS while featurizing many videos (MJPG 320x240, 75px, default engine):")
-    small = write_sources(tempfile.mkdtemp(prefix="skvideo_imb_mem_"),
+    float_engines = [e for e in engines if e in ("torch", "openvino")]
+    say("")
+    say("engine='auto' (measured afresh at fit) against the fastest float engine by the "
+        "pure forward above:")
+    say("")
+    for size in args.sizes:
+        picked, seconds = auto_choice(size, args.batch_size, reference)
+        forward = {e: f for e, _, s, _, _, f, _ in rows if s == size and e in float_engines}
+        best = max(forward, key=forward.get) if forward else "?"
+        say(f"- {size} px: auto picked {picked} (fit {seconds:.1f} s, measurement "
+            f"included); fastest here: {best} "
+            + ("— the same" if picked == best else "— NOT the same"))
+
+    say("")
+    say("Decode workers (end to end, default engine, 75 px; 0 = one background thread "
+        "decodes while the network runs, n = n DataLoader processes):")
+    say("")
+    say("| source | 0 | 1 | 2 |")
+    say("|---|---:|---:|---:|")
+    featurizer = InceptionFeaturizer(n_frames=args.n_frames, weights=None, image_size=75,
+                                     batch_size=args.batch_size, n_calibration_frames=64,
+                                     random_state=0).fit(reference)
+    for name in ("MJPG 320x240", "H.264 720p"):
+        rates = decode_workers(featurizer, sources[name])
+        say(f"| {name} | " + " | ".join(f"{rates[n]:.0f}" for n in (0, 1, 2)) + " |")
+
+    say("")
+    say("Peak RSS while featurizing many videos (MJPG 320x240, 75 px, default engine): "
+        + ", ".join(f"{n} videos {mib:.0f} MiB" for n, mib in memory(args, scratch)) + ".")
+
+
+def memory(args, scratch):
+    small = write_sources(os.path.join(scratch, "memory"),
                           {"MJPG 320x240": 4, "H.264 720p": 0, "H.264 1080p": 0})
     for n_videos in args.memory_videos:
         paths = [small["MJPG 320x240"][i % 4] for i in range(n_videos)]
@@ -353,9 +477,7 @@ def main(argv=None):
                                          n_calibration_frames=64).fit(paths[:1])
         with PeakRSS() as rss:
             end_to_end(featurizer, paths)
-        print(f"  {n_videos} videos: peak RSS {rss.peak:.0f} MiB")
-    print(f"load average after: {load()}")
-    return 0
+        yield n_videos, rss.peak
 
 
 if __name__ == "__main__":

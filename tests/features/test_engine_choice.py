@@ -187,17 +187,22 @@ def test_a_lock_held_too_long_is_not_waited_for(choices, monkeypatch):
 
 
 @pytest.mark.skipif(not HAS_OPENVINO, reason="needs the openvino package")
-def test_fit_takes_the_measured_engine(choices, videos, monkeypatch):
-    monkeypatch.setattr(choice, "measure",
-                        lambda engines, frames: {"openvino": 10.0, "torch": 20.0})
+def test_fit_takes_the_measured_engine(choices, videos, monkeypatch, tmp_path):
+    measured = []
+
+    def fake(engines, frames):
+        measured.append(sorted(engines))
+        return speeds
+    monkeypatch.setattr(choice, "measure", fake)
+    speeds = {"openvino": 10.0, "torch": 20.0}
     featurizer = InceptionFeaturizer(n_frames=2, weights=None, image_size=75,
                                      random_state=0).fit(videos)
-    assert featurizer.engine_ == "torch"
-    monkeypatch.setattr(choice, "measure",
-                        lambda engines, frames: {"openvino": 20.0, "torch": 10.0})
-    again = InceptionFeaturizer(n_frames=2, weights=None, image_size=96,
-                                random_state=0).fit(videos)
-    assert again.engine_ == "openvino"
+    assert featurizer.engine_ == "torch" and measured == [["openvino", "torch"]]
+    # another machine (a file of its own, nothing remembered): the other engine wins
+    monkeypatch.setenv("SKVIDEO_IMB_ENGINE_CHOICES", str(tmp_path / "elsewhere.json"))
+    choice.forget_choices()
+    speeds = {"openvino": 20.0, "torch": 10.0}
+    assert featurizer.fit(videos).engine_ == "openvino" and len(measured) == 2
 
 
 @pytest.mark.skipif(not HAS_OPENVINO, reason="needs the openvino package")

@@ -228,7 +228,9 @@ def decode_torchcodec(paths):
             for _ in VideoDecoder(path, num_ffmpeg_threads=0):
                 decoded += 1
         return f"{decoded / (time.perf_counter() - start):.0f}"
-    except Exception as exc:  # not installed, or its FFmpeg libraries are missing
+    except ModuleNotFoundError:
+        return "not installed"
+    except Exception as exc:  # its FFmpeg libraries are missing
         lines = [line for line in str(exc).splitlines() if line.strip()]
         return f"not usable here ({type(exc).__name__}: {lines[-1][:70] if lines else ''})"
 

@@ -10,6 +10,20 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
     _workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
     os.environ["OMP_NUM_THREADS"] = str(max(1, len(os.sched_getaffinity(0)) // _workers))
 
+# engine="auto" remembers its measurements in a folder of this test process, shared with
+# every process it starts, never in the user's cache.  Set at import, not in a fixture:
+# the doctests of skvideo_imb/ are outside this folder's fixtures, and xdist workers
+# import this file before running either.
+if "SKVIDEO_IMB_TEST_CHOICES" not in os.environ:
+    import atexit
+    import shutil
+    import tempfile
+
+    _choices = tempfile.mkdtemp(prefix="skvideo_imb_engine_choices_")
+    atexit.register(shutil.rmtree, _choices, True)
+    os.environ["SKVIDEO_IMB_TEST_CHOICES"] = _choices
+    os.environ["SKVIDEO_IMB_ENGINE_CHOICES"] = os.path.join(_choices, "engine_choices.json")
+
 import pytest  # noqa: E402
 
 from _videos import gradient_video, write_video  # noqa: E402
@@ -44,19 +58,3 @@ def saved_models(tmp_path_factory):
         root = root.parent  # the folder every worker's own temporary folder is in
     return shared_fit_and_save(root / "saved_models")
 
-
-@pytest.fixture(scope="session", autouse=True)
-def engine_choices(tmp_path_factory):
-    """engine="auto" remembers its measurements in this run's temporary folder, shared by
-    the xdist workers and every process they start, never in the user's cache."""
-    root = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        root = root.parent
-    path = root / "engine_choices.json"
-    before = os.environ.get("SKVIDEO_IMB_ENGINE_CHOICES")
-    os.environ["SKVIDEO_IMB_ENGINE_CHOICES"] = str(path)
-    yield path
-    if before is None:
-        os.environ.pop("SKVIDEO_IMB_ENGINE_CHOICES", None)
-    else:
-        os.environ["SKVIDEO_IMB_ENGINE_CHOICES"] = before

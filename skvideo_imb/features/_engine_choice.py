@@ -14,6 +14,10 @@ decision is remembered:
   when set (the empty string: remember nothing on disk), else
   ``$XDG_CACHE_HOME/skvideo_imb/engine_choices.json`` (``~/.cache/...``).
 
+A candidate that fails to build or run (an operation OpenVINO cannot convert, say) is
+left out, with the reason in the report line; a single survivor is taken without
+measuring and without being remembered.
+
 A setting is the CPU (its model name and its flags), torch's thread count, the
 backbone, the frame size, the precision, the measured batch size and the versions of
 torch and OpenVINO: a new machine, a new thread count or an upgrade measures again.
@@ -28,7 +32,10 @@ The file is checked like everything read from outside: one that is too large, no
 or whose record for a setting names an engine that is not a candidate here, or speeds
 that are not positive finite numbers, is ignored and the setting measured again; it is
 replaced atomically (a temporary file renamed into place).  A file that cannot be
-written costs a measurement in the next process, nothing else.
+written, or a lock not had in time, makes each process measure for itself; where two
+engines are about equally fast, two such processes may then choose differently (their
+features are cached apart, as the engine is part of the cache key, and agree to float
+rounding).
 
 ``"torch-compile"`` is never a candidate (compiling takes tens of seconds, more than
 the whole measurement may cost), and neither is ``"openvino-int8"``: its features are
@@ -36,6 +43,7 @@ not the float network's, and its measured downstream cost (the user guide's engi
 page) is not small enough to take without asking.
 """
 
+import errno
 import hashlib
 import json
 import math
@@ -49,7 +57,7 @@ import torch
 
 from .. import _runtime
 from .._versions import package_version
-from ._claims import temporary_name
+from ._claims import read_regular, temporary_name
 
 try:
     import fcntl
@@ -121,13 +129,14 @@ def _digest(setting):
 
 
 def _read(path):
-    """The file's records, ``{}`` for a missing, oversized or malformed file."""
+    """The file's records, ``{}`` for a missing, oversized or malformed file, or anything
+    but a regular file (a FIFO would block ``open``, a link to ``/dev/zero`` never end)."""
     try:
-        if os.path.getsize(path) > _MAX_FILE_BYTES:
+        data, _ = read_regular(path, _MAX_FILE_BYTES + 1)
+        if len(data) > _MAX_FILE_BYTES:
             return {}
-        with open(path, encoding="utf-8") as f:
-            content = json.load(f)
-    except (OSError, ValueError):
+        content = json.loads(data.decode("utf-8"))
+    except (OSError, ValueError, RecursionError):  # RecursionError: JSON nested deep
         return {}
     records = content.get("choices") if isinstance(content, dict) else None
     return records if isinstance(records, dict) else {}
@@ -195,8 +204,11 @@ class _FileLock:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 self.fd = fd
                 return self
-            except OSError:
-                if time.monotonic() >= deadline:
+            except OSError as exc:
+                # held by another process: wait; no locks here (ENOLCK on some network
+                # filesystems) or the deadline: go on unlocked at once
+                if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES) \
+                        or time.monotonic() >= deadline:
                     os.close(fd)
                     return self
                 time.sleep(0.05)
@@ -209,13 +221,11 @@ class _FileLock:
 
 
 def measure(engines, frames, budget_s=None):
-    """Frames per second of each engine on ``frames``: one warm-up call each, then
-    alternate timed calls for ``budget_s`` seconds (:data:`BUDGET_S` for None; at least
-    two each); the best time of each engine counts (the least disturbed by anything
-    else running)."""
+    """Frames per second of each engine on ``frames``, engines already called once (the
+    first call compiles and allocates): alternate timed calls for ``budget_s`` seconds
+    (:data:`BUDGET_S` for None; at least two each); the best time of each engine counts
+    (the least disturbed by anything else running)."""
     budget_s = BUDGET_S if budget_s is None else budget_s
-    for engine in engines.values():
-        engine(frames)  # first calls compile, allocate, fill caches
     best = {name: math.inf for name in engines}
     start, rounds = time.perf_counter(), 0
     while rounds < 2 or time.perf_counter() - start < budget_s:
@@ -225,6 +235,24 @@ def measure(engines, frames, budget_s=None):
             best[name] = min(best[name], time.perf_counter() - t0)
         rounds += 1
     return {name: len(frames) / max(t, 1e-9) for name, t in best.items()}
+
+
+def _working(candidates, build, frames):
+    """The candidates that build and run on ``frames`` (``{name: engine}``, in order), and
+    a line per one that failed; raises the first failure when none works."""
+    engines, failed, first = {}, [], None
+    for name in candidates:
+        try:
+            engine = build(name)
+            engine(frames)  # the warm-up call: compiles, allocates
+        except Exception as exc:  # an op OpenVINO cannot convert, a CPU it refuses ...
+            failed.append(f"{name} failed: {type(exc).__name__}: {exc}")
+            first = first or exc
+            continue
+        engines[name] = engine
+    if not engines:
+        raise first
+    return engines, failed
 
 
 def choose_engine(candidates, build, *, backbone, image_size, precision, batch_size,
@@ -261,8 +289,13 @@ def choose_engine(candidates, build, *, backbone, image_size, precision, batch_s
         frames = torch.from_numpy(np.random.default_rng(0).integers(
             0, 256, (batch, 3, image_size, image_size), dtype=np.uint8)
         ).contiguous(memory_format=torch.channels_last)
-        speeds = measure({name: build(name) for name in candidates}, frames)
-        chosen = max(candidates, key=lambda name: (speeds[name], -candidates.index(name)))
+        engines, failed = _working(candidates, build, frames)
+        if len(engines) < 2:  # nothing to compare: the one that works, not remembered
+            if report is not None and failed:
+                report(f"engine='auto': {next(iter(engines))} ({'; '.join(failed)})")
+            return {"engine": next(iter(engines)), "remember": False}
+        speeds = measure(engines, frames)
+        chosen = max(speeds, key=lambda name: (speeds[name], -candidates.index(name)))
         if report is not None:
             ranked = sorted(speeds.items(), key=lambda kv: -kv[1])
             report(f"engine='auto': {chosen} (measured "
@@ -291,5 +324,6 @@ def _remembered_or_measured(path, key, candidates, measure_now):
         if found is not None:
             return found
         record = measure_now()
-        _write(path, key, record)
+        if record.pop("remember", True):
+            _write(path, key, record)
         return record["engine"]

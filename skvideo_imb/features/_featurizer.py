@@ -195,9 +195,10 @@ default="auto"
         network as well on 2 cores: ``benchmarks/featurize.py``).  The workers start
         from a fork server, never forked from the calling process (whose threads' locks
         they would inherit), so a script needs the usual ``if __name__ == "__main__":``
-        guard, as with the ``spawn`` start method.  Falls back to 0, with a warning,
-        where worker processes cannot be started (inside daemonic processes, a script
-        without that guard).
+        guard, as with the ``spawn`` start method, and videos given as arrays are
+        copied into each worker (they need no decoding: keep 0 for them).  Falls back
+        to 0, with a warning, where worker processes cannot be started (inside daemonic
+        processes, a script without that guard).
     cache : str, path-like or None, default=None
         Directory of the on-disk feature cache, or ``None`` for none.  Entries are keyed
         by the network setting (backbone, exact weights, image size, precision) and by

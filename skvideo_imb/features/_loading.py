@@ -247,11 +247,6 @@ def _context():
     return context
 
 
-_WORKER_TIMEOUT_S = 1800.0
-"""Longest wait for one sample from a DataLoader worker (decoding a two-hour 1080p file
-sequentially takes about 10 minutes on 2 cores): a worker that hangs is an error."""
-
-
 def _in_background(dataset, depth=2):
     """Yield ``dataset``'s items in order, loaded by one background thread.
 
@@ -305,9 +300,18 @@ def iterate(dataset, num_workers=0):
     With ``num_workers=0`` one background thread loads the next items while the caller
     computes; with ``num_workers > 0`` a DataLoader's worker processes do.  Where worker
     processes cannot be started (inside a daemonic process such as a
-    ``multiprocessing.Pool`` worker, or when the platform refuses), loading falls back
-    to the background thread with a warning.
+    ``multiprocessing.Pool`` worker, when the platform refuses, or when the workers die
+    before the first item: a script without the ``__main__`` guard, which each worker
+    imports), loading falls back to the background thread with a warning.  A worker
+    that dies is noticed within seconds (DataLoader checks its workers every 5 s while
+    it waits; no overall timeout, which in DataLoader would replace that check).
     """
+    if num_workers > 0 and _importing_main():
+        # this is a worker importing the caller's script, which starts workers again at
+        # import: multiprocessing refuses; say why here, the caller falls back
+        raise RuntimeError("a DataLoader worker imported a script that starts workers "
+                           "again: guard the script's code with "
+                           "`if __name__ == \"__main__\":`.")
     if num_workers > 0 and _in_daemon():
         warnings.warn(f"num_workers={num_workers} cannot be used inside a daemonic process "
                       "(e.g. a multiprocessing.Pool worker); loading frames in-process "
@@ -318,14 +322,31 @@ def iterate(dataset, num_workers=0):
         try:
             loader = DataLoader(dataset, num_workers=num_workers, worker_init_fn=_init_worker,
                                 prefetch_factor=2, multiprocessing_context=_context(),
-                                timeout=_WORKER_TIMEOUT_S, **kwargs)
+                                **kwargs)
             iterator = iter(loader)
         except Exception as exc:  # AssertionError (daemonic), OSError, pickling errors ...
-            warnings.warn(f"could not start {num_workers} DataLoader worker process(es) "
-                          f"({type(exc).__name__}: {exc}); loading frames in-process "
-                          "(num_workers=0) instead.", RuntimeWarning, stacklevel=3)
+            _fall_back(num_workers, exc)
         else:
-            yield from iterator
-            return
+            try:
+                first = next(iterator, _DONE)
+            except RuntimeError as exc:  # a sample's own error keeps its type (ValueError)
+                if "exited unexpectedly" not in str(exc):
+                    raise
+                _fall_back(num_workers, exc)  # the workers died before the first item
+            else:
+                if first is not _DONE:
+                    yield first
+                    yield from iterator
+                return
     yield from _in_background(dataset)
 
+
+def _fall_back(num_workers, exc):
+    warnings.warn(f"could not start {num_workers} DataLoader worker process(es) "
+                  f"({type(exc).__name__}: {exc}); loading frames in-process "
+                  "(num_workers=0) instead.", RuntimeWarning, stacklevel=4)
+
+
+def _importing_main():
+    """Whether this process is a new worker still importing its parent's ``__main__``."""
+    return bool(getattr(multiprocessing.current_process(), "_inheriting", False))

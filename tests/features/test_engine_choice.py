@@ -100,6 +100,8 @@ def test_one_candidate_is_not_measured(choices):
     "NEGATIVE-SPEED",
     "UNKNOWN-ENGINE",
     "HUGE",
+    "NESTED",
+    "FIFO",
 ])
 def test_a_damaged_or_crafted_file_is_measured_again_and_replaced(choices, content):
     assert _choose({"openvino": 0.02, "torch": 0.001}) == "torch"
@@ -110,13 +112,39 @@ def test_a_damaged_or_crafted_file_is_measured_again_and_replaced(choices, conte
                    "openvino": -1.0, "torch": 1.0}}}},
                "UNKNOWN-ENGINE": {"choices": {key: {**record, "engine": "os.system"}}},
                "HUGE": {"choices": {key: record}, "pad": "x" * (2 << 20)}}
-    choices.write_text(json.dumps(crafted[content]) if content in crafted else content)
+    if content == "FIFO":  # open() on it would block for ever
+        choices.unlink()
+        os.mkfifo(choices)
+    elif content == "NESTED":  # json raises RecursionError, not ValueError
+        choices.write_text("[" * 100_000 + "]" * 100_000)
+    else:
+        choices.write_text(json.dumps(crafted[content]) if content in crafted else content)
     choice.forget_choices()
     built = {}
     assert _choose({"openvino": 0.02, "torch": 0.001}, built) == "torch"  # measured again
     assert built, "the crafted record was believed"
-    record, = json.loads(choices.read_text())["choices"].values()
+    record, = json.loads(choices.read_text())["choices"].values()  # replaced by a file
     assert record["engine"] == "torch"
+
+
+class Broken:
+    def __call__(self, frames):
+        raise RuntimeError("an operation this engine cannot run")
+
+
+def test_a_candidate_that_fails_is_left_out(choices):
+    lines = []
+
+    def build(name):
+        return Broken() if name == "openvino" else Slow(0.001)
+    assert choice.choose_engine(("openvino", "torch"), build, backbone="b", image_size=16,
+                                precision="fp32", batch_size=4,
+                                report=lines.append) == "torch"
+    assert "openvino failed: RuntimeError: an operation" in lines[0]
+    assert not choices.exists()  # not remembered: next time openvino may work
+    with pytest.raises(RuntimeError, match="cannot run"):  # none works: the error
+        choice.choose_engine(("openvino", "torch"), lambda name: Broken(), backbone="b",
+                             image_size=32, precision="fp32", batch_size=4)
 
 
 def test_the_empty_variable_remembers_nothing_on_disk(tmp_path, monkeypatch):
@@ -161,7 +189,7 @@ def test_a_measurement_in_progress_elsewhere_is_waited_for_and_read(choices):
     release, ready = threading.Event(), threading.Event()
     holder = threading.Thread(target=_hold_lock, args=(f"{choices}.lock", release, ready))
     holder.start()
-    ready.wait(5)
+    assert ready.wait(5)
     # the other "process" writes its decision, then lets go of the lock
     threading.Timer(0.3, lambda: (choices.write_text(decided), release.set())).start()
     start = time.monotonic()
@@ -176,7 +204,7 @@ def test_a_lock_held_too_long_is_not_waited_for(choices, monkeypatch):
     release, ready = threading.Event(), threading.Event()
     holder = threading.Thread(target=_hold_lock, args=(f"{choices}.lock", release, ready))
     holder.start()
-    ready.wait(5)
+    assert ready.wait(5)
     try:
         start = time.monotonic()
         assert _choose({"openvino": 0.02, "torch": 0.001}) == "torch"

@@ -267,7 +267,7 @@ def test_decode_workers_do_not_inherit_the_locks_of_this_process_threads():
             release.wait(30)
     holder = threading.Thread(target=hold)
     holder.start()
-    held.wait(5)
+    assert held.wait(5)
     try:
         items = list(_loading.iterate(LockProbe(), num_workers=1))
     finally:
@@ -275,6 +275,32 @@ def test_decode_workers_do_not_inherit_the_locks_of_this_process_threads():
         holder.join()
     assert [free for _, free in items] == [True, True]
     assert all(pid != os.getpid() for pid, _ in items)  # loaded in a worker process
+
+
+@pytest.mark.slow
+def test_a_script_without_the_main_guard_falls_back_with_the_reason(tmp_path, avi_path):
+    """Workers import the caller's script (fork server, as spawn): one that starts
+    workers at import makes them fail; the worker says why, the script goes on loading
+    in-process, with a warning, instead of waiting on dead workers."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "import warnings\n"
+        "from skvideo_imb import InceptionFeaturizer\n"
+        f"f = InceptionFeaturizer(n_frames=2, backbone='resnet18', weights=None,\n"
+        f"                        image_size=32, engine='torch', random_state=0)\n"
+        f"f.fit([{str(avi_path)!r}])\n"
+        "with warnings.catch_warnings(record=True) as caught:\n"
+        "    warnings.simplefilter('always')\n"
+        f"    out = f.set_params(num_workers=1).transform([{str(avi_path)!r}])\n"
+        "print('SHAPE', out.shape, [str(w.message)[:40] for w in caught])\n")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "SHAPE (1, 1024) ['could not start 1 DataLoader worker" in done.stdout
+    assert 'guard the script\'s code with `if __name__ == "__main__":`' in done.stderr
 
 
 @pytest.mark.slow

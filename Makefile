@@ -6,8 +6,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
-# Pins for this machine (x86_64, Python 3.11): torch and torchvision must come as this
-# pair from the local wheel store; pyproject.toml only declares loose lower bounds.
+# Pins for these machines (x86_64, Python 3.11): torch and torchvision as this pair (each
+# torchvision release works with one torch only; the machines cap pip at this pair), from
+# PyPI; pyproject.toml only declares loose lower bounds.
 TORCH_PINS := torch==2.14.1 torchvision==0.29.1
 STAMP := $(VENV)/.installed
 # OpenMP threads that spin while waiting make torch 40-100x slower whenever another

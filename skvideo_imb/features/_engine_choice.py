@@ -18,9 +18,12 @@ A candidate that fails to build or run (an operation OpenVINO cannot convert, sa
 left out, with the reason in the report line; a single survivor is taken without
 measuring and without being remembered.
 
-A setting is the CPU (its model name and its flags), torch's thread count, the
-backbone, the frame size, the precision, the measured batch size and the versions of
-torch and OpenVINO: a new machine, a new thread count or an upgrade measures again.
+A setting is the CPU (its model name and its flags), the backbone, the frame size, the
+precision, the measured batch size and the versions of torch and OpenVINO: a new
+machine or an upgrade measures again.  The thread count is not part of it (it is kept
+in the record, for reading): joblib and Dask workers run with a share of the cores,
+and they must choose the engine a one-process run chooses, or their features would
+differ from its (:ref:`scaling`).
 
 While a process measures it holds an exclusive lock on ``<file>.lock`` (``flock``,
 released by the kernel if the process dies), so that workers starting together on one
@@ -118,8 +121,7 @@ def _cpu():
 
 def _setting(backbone, image_size, precision, batch):
     cpu, flags = _cpu()
-    return {"cpu": cpu, "cpu_flags": flags, "threads": torch.get_num_threads(),
-            "backbone": str(backbone), "image_size": int(image_size),
+    return {"cpu": cpu, "cpu_flags": flags, "backbone": str(backbone), "image_size": int(image_size),
             "precision": str(precision), "batch": int(batch),
             "torch": torch.__version__, "openvino": package_version("openvino")}
 
@@ -266,7 +268,7 @@ def choose_engine(candidates, build, *, backbone, image_size, precision, batch_s
     build : callable
         ``build(name)`` returns the engine ``name`` running the fitted network.
     backbone, image_size, precision : str, int, str
-        The setting (with the CPU, threads and versions, see the module's docstring).
+        The setting (with the CPU and versions, see the module's docstring).
     batch_size : int
         The featurizer's batch size; the measurement uses at most
         ``min(batch_size, 8)`` frames a call.
@@ -302,6 +304,7 @@ def choose_engine(candidates, build, *, backbone, image_size, precision, batch_s
                    + ", ".join(f"{name} {fps:.0f}" for name, fps in ranked)
                    + f" frames/s at {image_size} px, {precision})")
         return {"engine": chosen, "frames_per_s": speeds, "setting": setting,
+                "threads": torch.get_num_threads(),
                 "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S")}
 
     with _LOCK:

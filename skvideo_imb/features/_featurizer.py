@@ -176,8 +176,9 @@ default="auto"
         What runs the fitted network on the frames.  ``"auto"``: on a CPU with the
         ``openvino`` package (the ``skvideo-imb[openvino]`` extra), whichever of
         OpenVINO and torch runs this network faster on this machine, measured by
-        ``fit`` in a few seconds the first time a setting (CPU, threads, backbone,
-        size, precision) is met and remembered on disk (:ref:`engines`); else torch;
+        ``fit`` in a few seconds the first time a setting (CPU, backbone, size,
+        precision; not the thread count, so that parallel workers choose as one
+        process does) is met and remembered on disk (:ref:`engines`); else torch;
         torch on CUDA.
         ``"torch-compile"`` compiles the network with :func:`torch.compile` (tens of
         seconds once per process).  ``"openvino-int8"`` (the ``skvideo-imb[int8]``

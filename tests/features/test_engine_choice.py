@@ -7,6 +7,7 @@ import time
 
 import numpy as np
 import pytest
+import torch
 
 from skvideo_imb import InceptionFeaturizer
 from skvideo_imb.features import _engine_choice as choice
@@ -78,6 +79,23 @@ def test_a_decision_is_remembered_in_the_process_and_on_disk(choices):
     choice.forget_choices()  # a new process: the file answers
     assert choice.choose_engine(("openvino", "torch"), _never, backbone="b", image_size=16,
                                 precision="fp32", batch_size=32) == "torch"
+
+
+def test_workers_with_fewer_threads_choose_as_one_process_does(choices):
+    """joblib and Dask workers run with a share of the cores: the thread count must not
+    make them measure again, and perhaps choose another engine than the parent."""
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        assert _choose({"openvino": 0.02, "torch": 0.001}) == "torch"
+        choice.forget_choices()  # a worker process, with one thread
+        torch.set_num_threads(1)
+        assert choice.choose_engine(("openvino", "torch"), _never, backbone="b",
+                                    image_size=16, precision="fp32", batch_size=32) == "torch"
+    finally:
+        torch.set_num_threads(before)
+    record, = json.loads(choices.read_text())["choices"].values()
+    assert record["threads"] == 2  # kept for reading
 
 
 def test_another_setting_is_measured_again(choices):

@@ -10,6 +10,7 @@ import numpy as np
 from .._recipes import (FROZEN_STEP, PROFILES, SAMPLERS, build_pipeline, class_counts,
                         describe_profiles, make_classifier, make_featurizer,
                         parse_data_spec, parse_weights, profile_settings)
+from ..metrics import imbalanced_scores
 
 __all__ = ["add_parser", "run"]
 
@@ -208,21 +209,23 @@ def run(args, parser, argv=None):
 
 
 def _validate(pipe, X_valid, y_valid, out, log):
+    from imblearn.metrics import classification_report_imbalanced
     from matplotlib.figure import Figure
-    from sklearn.metrics import (ConfusionMatrixDisplay, accuracy_score,
-                                 classification_report, f1_score)
+    from sklearn.metrics import ConfusionMatrixDisplay, classification_report
 
     y_pred = pipe.predict(X_valid)
     labels = list(pipe.classes_)
-    report = classification_report(y_valid, y_pred, labels=labels, zero_division=0)
-    scores = {"accuracy": float(accuracy_score(y_valid, y_pred)),
-              "f1_macro": float(f1_score(y_valid, y_pred, average="macro", zero_division=0)),
-              "n_videos": len(y_valid),
+    # per class: precision, recall, specificity, F1, G-mean and IBA (imbalanced-learn)
+    report = classification_report_imbalanced(y_valid, y_pred, labels=labels,
+                                              zero_division=0)
+    scores = {**imbalanced_scores(y_valid, y_pred), "n_videos": len(y_valid),
               "per_class": {str(c): v for c, v in classification_report(
                   y_valid, y_pred, labels=labels, zero_division=0,
                   output_dict=True).items() if c in map(str, labels)}}
     text = (f"validation on {len(y_valid)} held-out videos: accuracy "
-            f"{scores['accuracy']:.3f}, macro F1 {scores['f1_macro']:.3f}\n\n{report}")
+            f"{scores['accuracy']:.3f}, macro F1 {scores['f1_macro']:.3f}, balanced "
+            f"accuracy {scores['balanced_accuracy']:.3f}, G-mean {scores['gmean']:.3f}"
+            f"\n\n{report}")
     log(text)
     with open(out + ".validation.txt", "w") as f:
         f.write(text)

@@ -13,6 +13,7 @@ from ._summary import METRICS, check_claims
 __all__ = ["format_claims", "format_markdown", "write_report"]
 
 _TITLES = {"accuracy": "Acc", "f1_macro": "F1 (macro)", "f1_weighted": "Weighted F1",
+           "balanced_accuracy": "Balanced acc", "gmean": "G-mean",
            "f1_order_only": "F1 (order-only classes)", "fit_time_s": "Fit time (s)"}
 
 # Figures are made with matplotlib's object-oriented API and saved by their own canvas:

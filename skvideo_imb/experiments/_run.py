@@ -15,10 +15,11 @@ import time
 import numpy as np
 from joblib import Parallel, delayed, parallel_config
 from joblib.parallel import get_active_backend
-from sklearn.metrics import accuracy_score, f1_score
+from sklearn.metrics import f1_score
 from sklearn.model_selection import train_test_split
 
 from .._recipes import class_counts, make_featurizer, make_sampler, profile_settings
+from ..metrics import imbalanced_scores
 from ._data import load_experiment_data
 from ._grid import ABLATIONS, ROWS, build_ablation_pipeline, build_row_pipeline
 from ._summary import summarise_curves, summarise_rows
@@ -27,9 +28,7 @@ __all__ = ["run_reproduction"]
 
 
 def _scores(y_true, y_pred, order_only_classes):
-    scores = {"accuracy": accuracy_score(y_true, y_pred),
-              "f1_macro": f1_score(y_true, y_pred, average="macro", zero_division=0),
-              "f1_weighted": f1_score(y_true, y_pred, average="weighted", zero_division=0)}
+    scores = imbalanced_scores(y_true, y_pred)
     if len(order_only_classes):
         # Macro F1 over the classes of the order-only pairs: a frame-only model can
         # still get their majority partners right, so accuracy would hide that it

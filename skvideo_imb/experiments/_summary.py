@@ -4,7 +4,8 @@ import numpy as np
 
 __all__ = ["METRICS", "check_claims", "summarise_curves", "summarise_rows"]
 
-METRICS = ("accuracy", "f1_macro", "f1_weighted", "f1_order_only", "fit_time_s")
+METRICS = ("accuracy", "f1_macro", "f1_weighted", "balanced_accuracy", "gmean", "f1_order_only",
+           "fit_time_s")
 """The per-row numbers of a run, in the report's column order."""
 
 FRAMES = "Spatial CNN (mean-pooled frames + logistic regression)"

@@ -54,10 +54,17 @@ def test_fit_saves_the_model_its_card_and_the_validation_report(model, capsys):
     assert set(validation["per_class"]) == set(card["classes"])
     assert validation["f1_macro"] == pytest.approx(     # macro: the classes' plain mean
         np.mean([validation["per_class"][c]["f1-score"] for c in card["classes"]]))
+    recalls = [validation["per_class"][c]["recall"] for c in card["classes"]]
+    assert validation["balanced_accuracy"] == pytest.approx(np.mean(recalls))
+    assert validation["gmean"] == pytest.approx(
+        np.prod([max(r, 0.001) for r in recalls]) ** (1 / len(recalls)))
     text = Path(str(model) + ".validation.txt").read_text()
     assert text.startswith("validation on 6") and (
-        f"accuracy {validation['accuracy']:.3f}, macro F1 {validation['f1_macro']:.3f}"
-        in text)
+        f"accuracy {validation['accuracy']:.3f}, macro F1 {validation['f1_macro']:.3f}, "
+        f"balanced accuracy {validation['balanced_accuracy']:.3f}, G-mean "
+        f"{validation['gmean']:.3f}" in text)
+    header = next(line for line in text.splitlines() if "pre" in line and "rec" in line)
+    assert header.split() == ["pre", "rec", "spe", "f1", "geo", "iba", "sup"]  # imblearn's
     assert Path(str(model) + ".confusion.png").read_bytes().startswith(b"\x89PNG")
 
 

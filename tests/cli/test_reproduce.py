@@ -4,7 +4,8 @@ import csv
 import json
 import numpy as np
 import pytest
-from sklearn.metrics import accuracy_score, f1_score
+from imblearn.metrics import geometric_mean_score
+from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score
 
 from skvideo_imb.cli import main
 from skvideo_imb.datasets import ORDER_ONLY_PAIRS
@@ -29,6 +30,9 @@ def _recomputed(y_test, y_pred):
     return {"accuracy": accuracy_score(y_test, y_pred),
             "f1_macro": f1_score(y_test, y_pred, average="macro", zero_division=0),
             "f1_weighted": f1_score(y_test, y_pred, average="weighted", zero_division=0),
+            # recomputed from imbalanced-learn and scikit-learn, not skvideo_imb.metrics
+            "balanced_accuracy": balanced_accuracy_score(y_test, y_pred),
+            "gmean": geometric_mean_score(y_test, y_pred, correction=0.001),
             "f1_order_only": f1_score(y_test, y_pred, labels=order_only, average="macro",
                                       zero_division=0)}
 
@@ -59,7 +63,7 @@ def test_every_row_is_reported_with_the_scores_of_its_predictions(report):
             assert _metric(r, key, "std") == pytest.approx(sd, abs=1e-6)
     assert sum(bool(r["error"]) for r in rows) <= 1
     table = (report / "results.md").read_text()
-    assert "| Model | Acc | F1 (macro) | Weighted F1 |" in table
+    assert "| Model | Acc | F1 (macro) | Weighted F1 | Balanced acc | G-mean |" in table
     assert "Claims, as measured" in table and " ± " in table
 
 

@@ -67,7 +67,8 @@ def configurations(cache):
         "featurizer fp32": video({"precision": "fp32"}),
         "featurizer bf16": video({"precision": "bf16"}),
         "openvino": video({"engine": "openvino"}),
-        "torch-compile": video({"engine": "torch-compile", "backbone": "resnet18"}),  # compiles 2x faster
+        # ResNet-18 compiles twice as fast as the small MobileNet
+        "torch-compile": video({"engine": "torch-compile", "backbone": "resnet18"}),
         "cache on": video({"cache": str(cache)}),
         "SMOTE": video(sampler=SMOTE(k_neighbors=1, random_state=0)),
         "ADASYN": video(sampler=ADASYN(n_neighbors=1, random_state=0)),

@@ -54,6 +54,7 @@ import os
 import platform
 import threading
 import time
+from functools import lru_cache
 
 import numpy as np
 import torch
@@ -104,8 +105,10 @@ def forget_choices():
     _MEMO.clear()
 
 
+@lru_cache(maxsize=1)
 def _cpu():
-    """The CPU's model name and a digest of its flags."""
+    """The CPU's model name and a digest of its flags (read once per process: the
+    setting is computed at every fit, and /proc/cpuinfo grows with the core count)."""
     name = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo") as f:
@@ -121,8 +124,8 @@ def _cpu():
 
 def _setting(backbone, image_size, precision, batch):
     cpu, flags = _cpu()
-    return {"cpu": cpu, "cpu_flags": flags, "backbone": str(backbone), "image_size": int(image_size),
-            "precision": str(precision), "batch": int(batch),
+    return {"cpu": cpu, "cpu_flags": flags, "backbone": str(backbone),
+            "image_size": int(image_size), "precision": str(precision), "batch": int(batch),
             "torch": torch.__version__, "openvino": package_version("openvino")}
 
 
@@ -157,7 +160,8 @@ def _valid(record, candidates):
 
 
 def _write(path, key, record):
-    """Add ``record`` under ``key`` to the file, atomically; False if that failed."""
+    """Add ``record`` under ``key`` to the file, atomically; a failure (a full disk, a
+    read-only folder) only costs a measurement in the next process."""
     folder = os.path.dirname(path) or "."
     tmp = None
     try:
@@ -174,9 +178,8 @@ def _write(path, key, record):
             json.dump({"choices": records}, f, indent=1, sort_keys=True)
         os.replace(tmp, path)
         tmp = None
-        return True
     except OSError:
-        return False
+        pass
     finally:
         if tmp is not None:
             try:

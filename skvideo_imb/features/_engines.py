@@ -53,7 +53,8 @@ from ._backbones import IMAGENET_MEAN, IMAGENET_STD
 from ._claims import temporary_name
 from ._engine_choice import AUTO_CANDIDATES
 
-__all__ = ["ENGINES", "auto_candidates", "build_engine", "engine_available", "quantized_int8", "resolve_engine"]
+__all__ = ["ENGINES", "auto_candidates", "build_engine", "engine_available", "quantized_int8",
+           "resolve_engine"]
 
 ENGINES = ("torch", "torch-compile", "openvino", "openvino-int8")
 """Engine names an ``engine`` parameter accepts, besides ``"auto"``."""

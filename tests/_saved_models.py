@@ -35,7 +35,7 @@ def configurations(cache):
 
     from skvideo_imb._progress import command_log
     from skvideo_imb.features._engines import engine_available
-    from skvideo_imb.models import EpochProgress
+    from skvideo_imb.models import LOSSES, EpochProgress
 
     small = dict(backbone="mobilenet_v3_small", weights=None, image_size=32, batch_size=8,
                  engine="torch", n_calibration_frames=None, random_state=0)
@@ -78,6 +78,12 @@ def configurations(cache):
             ("progress", EpochProgress(command_log()))]}),
         "classifier alone": ResBiLSTMClassifier(N_FRAMES, **net),
     }
+    # each long-tail option (issue 22) on features: what it saves is the classifier's
+    for options in ([{"loss": loss} for loss in LOSSES if loss != "cross_entropy"]
+                    + [{"posthoc_tau": 1.0}, {"sampler": "class_balanced"}]):
+        (key, value), = options.items()
+        configs[f"classifier alone, {key}={value}"] = ResBiLSTMClassifier(
+            N_FRAMES, **net, **options)
     if engine_available("openvino-int8", torch.device("cpu")):  # the [int8] extra
         configs["openvino-int8"] = video({"engine": "openvino-int8",
                                           "n_quantization_frames": 8})
@@ -97,6 +103,7 @@ def fit_and_save(folder, names=None):
 
     X, y = data()
     saved = {}
+    features = None
     for k, (name, config) in enumerate(configurations(folder / "cache").items()):
         if names is not None and name not in names:
             continue
@@ -104,12 +111,15 @@ def fit_and_save(folder, names=None):
             config, featurizer = config
             featurizer.fit(X)
         inputs, targets = X, y
-        if name in ("classifier alone", "RandomOverSampler"):  # integer labels
+        alone = name.startswith("classifier alone")
+        if alone or name == "RandomOverSampler":  # integer labels
             targets = np.unique(y, return_inverse=True)[1]
-        if name == "classifier alone":  # on features
-            inputs = InceptionFeaturizer(N_FRAMES, backbone="mobilenet_v3_small",
-                                         weights=None, image_size=32, engine="torch",
-                                         random_state=0).fit(X).transform(X)
+        if alone:  # on features
+            if features is None:
+                features = InceptionFeaturizer(
+                    N_FRAMES, backbone="mobilenet_v3_small", weights=None, image_size=32,
+                    engine="torch", random_state=0).fit(X).transform(X)
+            inputs = features
         start = time.perf_counter()
         config.fit(inputs, targets)
         print(f"{name}: fitted in {time.perf_counter() - start:.1f}s")

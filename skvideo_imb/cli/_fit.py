@@ -11,6 +11,7 @@ from .._recipes import (FROZEN_STEP, PROFILES, SAMPLERS, build_pipeline, class_c
                         describe_profiles, make_classifier, make_featurizer,
                         parse_data_spec, parse_weights, profile_settings)
 from ..metrics import imbalanced_scores
+from ..models import LOSSES
 
 __all__ = ["add_parser", "run"]
 
@@ -43,6 +44,18 @@ def add_parser(sub):
                         "or RandomOverSampler on the frame features; none")
     parser.add_argument("--class-weight", choices=["balanced", "none"], default="none",
                         help="weight the loss by inverse class frequency (default none)")
+    parser.add_argument("--loss", choices=LOSSES, default="cross_entropy",
+                        help="the classifier's training loss (default cross_entropy, the "
+                        "paper's); focal, class_balanced, ldam (LDAM with deferred "
+                        "re-weighting), balanced_softmax, logit_adjusted: long-tail "
+                        "losses, with the class counts after oversampling")
+    parser.add_argument("--posthoc-tau", type=float, default=None, metavar="TAU",
+                        help="post-hoc logit adjustment at prediction: subtract TAU * "
+                        "log(class prior) from the logits (default: none; 1 is Menon et "
+                        "al.'s)")
+    parser.add_argument("--sampler", choices=["none", "class_balanced"], default="none",
+                        help="how training batches are drawn: none (each sample once per "
+                        "epoch, default) or class_balanced (classes equally often)")
     parser.add_argument("--cache", default=None, metavar="DIR",
                         help="feature cache folder, kept for later runs (default: a "
                         "temporary one)")
@@ -139,7 +152,8 @@ def _build(args, X_fit, y_fit, cache, log):
     featurizer.fit(X_fit)  # once; every fit below shares its network and cache
     classifier = make_classifier(
         settings, class_weight=None if args.class_weight == "none" else args.class_weight,
-        random_state=args.seed, log=log, device=args.device)
+        random_state=args.seed, log=log, device=args.device, loss=args.loss,
+        posthoc_tau=args.posthoc_tau, sampler=None if args.sampler == "none" else args.sampler)
     pipe = build_pipeline(args.oversampler, featurizer, classifier, y_fit,
                           random_state=args.seed, n_splits=args.cv if args.search else None)
     return pipe, featurizer, settings, weights

@@ -2,6 +2,7 @@
 
 from ._callbacks import EpochProgress
 from ._classifier import PAPER_PARAMS, ResBiLSTMClassifier
+from ._losses import LOSSES
 from ._module import ResBiLSTM
 
-__all__ = ["PAPER_PARAMS", "EpochProgress", "ResBiLSTM", "ResBiLSTMClassifier"]
+__all__ = ["LOSSES", "PAPER_PARAMS", "EpochProgress", "ResBiLSTM", "ResBiLSTMClassifier"]

@@ -18,6 +18,7 @@ from sklearn.utils.validation import _check_sample_weight
 from .. import _runtime
 from .._seeds import draw_seed
 from ._inputs import encode_labels, validate_sequences
+from ._losses import LOSSES, check_loss_params, fit_class_counts, posthoc_shift
 from ._module import ResBiLSTM
 from ._net_state import NetState
 from ._precision import MixedPrecision
@@ -92,9 +93,58 @@ class ResBiLSTMClassifier(NetState, MixedPrecision, SkorchHooks, NeuralNetClassi
         :class:`~skvideo_imb.models.ResBiLSTM`): each direction's final state (the
         paper's Keras readout, the default), the last time step, or the mean over time.
     class_weight : dict, "balanced" or None, default=None
-        Weights of the classes in the cross-entropy loss, with scikit-learn's meaning
+        Weights of the classes in the loss, with scikit-learn's meaning
         (:func:`sklearn.utils.class_weight.compute_class_weight`); dict keys are the
-        original labels.  A ``criterion__weight`` parameter takes precedence.
+        original labels.  A ``criterion__weight`` parameter takes precedence.  With
+        ``loss="class_balanced"``, and with LDAM's deferred re-weighting, these
+        weights multiply the loss's own.
+    loss : {"cross_entropy", "focal", "class_balanced", "ldam", "balanced_softmax", \
+            "logit_adjusted"}, default="cross_entropy"
+        The training loss on the logits ``z``, with ``n_c`` the number of training
+        samples of class ``c`` and ``pi_c = n_c / N`` (see :ref:`long-tail`):
+
+        - ``"cross_entropy"``: the paper's loss, weighted by ``class_weight``;
+        - ``"focal"``: ``(1 - p) ** focal_gamma * CE_w`` averaged over the batch, with
+          ``CE_w`` the cross-entropy weighted by ``class_weight`` and ``p = exp(-CE_w)``
+          (Lin et al. 2017, in the softmax form of Cao et al.'s code);
+        - ``"class_balanced"``: cross-entropy weighted by ``(1 - cb_beta) / (1 -
+          cb_beta ** n_c)``, rescaled to sum to the number of classes (Cui et al. 2019);
+        - ``"ldam"``: label-distribution-aware margins ``m_c ∝ n_c ** (-1/4)``, the
+          largest ``ldam_max_margin``, subtracted from the true class's cosine logit
+          before scaling by 30, on a normalised output layer; after ``drw_epoch``
+          epochs, deferred re-weighting by class-balanced weights with beta 0.9999
+          (LDAM-DRW, Cao et al. 2019);
+        - ``"balanced_softmax"``: ``CE(z + log n_c)`` (Ren et al. 2020);
+        - ``"logit_adjusted"``: ``CE(z + logit_tau * log pi_c)`` (Menon et al. 2021).
+
+        The counts are those of ``y`` at the ``fit`` that initialises the net: behind
+        an oversampler in a pipeline, the counts *after* resampling (balanced data
+        makes the count-based losses plain cross-entropy).  Sample weights do not
+        change the counts.
+    focal_gamma : float, default=1.0
+        Focusing exponent of ``loss="focal"`` (1.0 as in Cao et al.'s experiments).
+    cb_beta : float, default=0.9999
+        ``beta`` of ``loss="class_balanced"``, in [0, 1).
+    ldam_max_margin : float, default=0.5
+        Margin of the smallest class for ``loss="ldam"``.
+    drw_epoch : int or None, default=None
+        With ``loss="ldam"``: the class-balanced weights apply from epoch
+        ``drw_epoch + 1`` on (epochs counted over the net's history, so across
+        ``partial_fit`` calls).  ``None``: 80% of ``max_epochs``, as in Cao et al.'s
+        code (160 of 200 epochs).  Ignored by the other losses.
+    logit_tau : float, default=1.0
+        ``tau`` of ``loss="logit_adjusted"``.
+    posthoc_tau : float or None, default=None
+        Post-hoc logit adjustment (Menon et al. 2021) at prediction, for any loss:
+        ``predict`` is the argmax of ``z - posthoc_tau * log pi_c`` and
+        ``predict_proba`` the softmax of the same adjusted logits, which moves
+        decisions towards rare classes.  ``None`` (or 0): no adjustment.
+    sampler : {"class_balanced"} or None, default=None
+        ``"class_balanced"``: training batches are drawn with replacement, each sample
+        with probability proportional to ``1 / n_c`` of its class (PyTorch's
+        :class:`~torch.utils.data.WeightedRandomSampler`), so that every class is
+        equally frequent in expectation; an epoch is still ``len(X)`` samples.
+        ``None``: every sample once per epoch, shuffled.
     weight_decay : float or None, default=3e-4
         L2 penalty passed to the optimiser (the paper's λ); ``optimizer__weight_decay``
         takes precedence and ``None`` passes nothing.
@@ -166,7 +216,11 @@ class ResBiLSTMClassifier(NetState, MixedPrecision, SkorchHooks, NeuralNetClassi
     label_encoder_ : sklearn.preprocessing.LabelEncoder
         Maps labels to the codes the net is trained on.
     class_weight_ : ndarray of shape (n_classes,) or None
-        Loss weight of each class of ``classes_``.
+        Loss weight of each class of ``classes_`` (the class-balanced weights for
+        ``loss="class_balanced"``).
+    class_counts_ : ndarray of shape (n_classes,)
+        Training samples of each class of ``classes_`` at the ``fit`` that initialised
+        the net: the ``n_c`` of the count-based losses and of ``posthoc_tau``.
     n_features_in_ : int
         Width of the flattened input, ``n_frames_ * n_frame_features_``.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -242,6 +296,14 @@ class ResBiLSTMClassifier(NetState, MixedPrecision, SkorchHooks, NeuralNetClassi
         "lstm_dropout": [Interval(Real, 0, 1, closed="both")],
         "readout": [StrOptions(set(ResBiLSTM.READOUTS))],
         "class_weight": [StrOptions({"balanced"}), dict, None],
+        "loss": [StrOptions(set(LOSSES))],
+        "focal_gamma": [Interval(Real, 0, None, closed="left")],
+        "cb_beta": [Interval(Real, 0, 1, closed="left")],
+        "ldam_max_margin": [Interval(Real, 0, None, closed="neither")],
+        "drw_epoch": [Interval(Integral, 0, None, closed="left"), None],
+        "logit_tau": [Interval(Real, None, None, closed="neither")],
+        "posthoc_tau": [Interval(Real, 0, None, closed="left"), None],
+        "sampler": [StrOptions({"class_balanced"}), None],
         "weight_decay": [Interval(Real, 0, None, closed="left"), None],
         "precision": [StrOptions(set(_runtime.PRECISIONS))],
         "early_stopping": ["boolean"],
@@ -263,6 +325,14 @@ class ResBiLSTMClassifier(NetState, MixedPrecision, SkorchHooks, NeuralNetClassi
         lstm_dropout=0.2,
         readout="ends",
         class_weight=None,
+        loss="cross_entropy",
+        focal_gamma=1.0,
+        cb_beta=0.9999,
+        ldam_max_margin=0.5,
+        drw_epoch=None,
+        logit_tau=1.0,
+        posthoc_tau=None,
+        sampler=None,
         weight_decay=3e-4,
         precision="auto",
         early_stopping=False,
@@ -296,6 +366,14 @@ class ResBiLSTMClassifier(NetState, MixedPrecision, SkorchHooks, NeuralNetClassi
         self.lstm_dropout = lstm_dropout
         self.readout = readout
         self.class_weight = class_weight
+        self.loss = loss
+        self.focal_gamma = focal_gamma
+        self.cb_beta = cb_beta
+        self.ldam_max_margin = ldam_max_margin
+        self.drw_epoch = drw_epoch
+        self.logit_tau = logit_tau
+        self.posthoc_tau = posthoc_tau
+        self.sampler = sampler
         self.weight_decay = weight_decay
         self.precision = precision
         self.early_stopping = early_stopping
@@ -372,6 +450,9 @@ class ResBiLSTMClassifier(NetState, MixedPrecision, SkorchHooks, NeuralNetClassi
     def predict_proba(self, X):
         """Class probabilities (softmax of the logits), columns ordered as ``classes_``.
 
+        With ``posthoc_tau``, the softmax of the adjusted logits ``z - posthoc_tau *
+        log pi_c``, so that ``predict`` is their argmax.
+
         Parameters
         ----------
         X : array-like of shape (n_samples, n_frames, n_frame_features) or \
@@ -383,10 +464,13 @@ class ResBiLSTMClassifier(NetState, MixedPrecision, SkorchHooks, NeuralNetClassi
         """
         self.check_is_fitted()
         nonlinearity = self._get_predict_nonlinearity()
+        shift = posthoc_shift(self)  # None, or -posthoc_tau * log(pi) per class
         # outputs are gathered on the CPU; skorch's scoring callbacks replace
         # forward_iter by a cached one whose default device would be the parameter
         batches = self.forward_iter(X, training=False, device="cpu")
-        return np.concatenate([to_numpy(nonlinearity(logits)) for logits in batches])
+        return np.concatenate([
+            to_numpy(nonlinearity(logits if shift is None else logits + shift))
+            for logits in batches])
 
     def predict(self, X):
         """Most probable label of each sample.
@@ -410,6 +494,8 @@ class ResBiLSTMClassifier(NetState, MixedPrecision, SkorchHooks, NeuralNetClassi
             self._validate_own_params()
         X = validate_sequences(self, X, reset=reset)
         y = encode_labels(self, X, y, reset=reset, classes=classes)
+        if reset:
+            fit_class_counts(self, y)
         data = {"X": X}
         if sample_weight is not None:
             data["sample_weight"] = _check_sample_weight(
@@ -430,6 +516,7 @@ class ResBiLSTMClassifier(NetState, MixedPrecision, SkorchHooks, NeuralNetClassi
         params = {name: getattr(self, name) for name in self._parameter_constraints}
         validate_parameter_constraints(
             self._parameter_constraints, params, caller_name=type(self).__name__)
+        check_loss_params(self)
 
     # ------------------------------------------------------------------ skorch hooks
     def initialize(self):

@@ -57,6 +57,11 @@ class ResBiLSTM(nn.Module):
         - ``"mean"``: the mean over time steps.
 
         For a one-direction stack ``"ends"`` and ``"last"`` are the same.
+    cosine_scale : float or None, default=None
+        ``None``: the output layer is an ordinary linear layer.  A number ``s``: the
+        output layer is normalised, returning ``s`` times the cosine between the hidden
+        vector and each class's weight vector (no bias), as LDAM needs (Cao et al.
+        2019 use ``s=30``).
 
     Attributes
     ----------
@@ -70,7 +75,8 @@ class ResBiLSTM(nn.Module):
     fc : torch.nn.Linear
         Hidden dense layer (followed by ReLU and dropout).
     out : torch.nn.Linear
-        Output layer returning one logit per class.
+        Output layer returning one logit per class (without bias, and used with
+        normalised inputs and weights, when ``cosine_scale`` is set).
 
     Notes
     -----
@@ -100,7 +106,7 @@ class ResBiLSTM(nn.Module):
 
     def __init__(self, input_size, n_classes, hidden_size=1024, num_layers=2,
                  bidirectional=True, residual=True, fc_size=1024, dropout=0.5,
-                 lstm_dropout=0.2, readout="ends"):
+                 lstm_dropout=0.2, readout="ends", cosine_scale=None):
         super().__init__()
         if readout not in self.READOUTS:
             raise ValueError(f"readout must be one of {', '.join(map(repr, self.READOUTS))}, "
@@ -125,7 +131,8 @@ class ResBiLSTM(nn.Module):
         self.norm = nn.BatchNorm1d(width)
         self.fc = nn.Linear(width, fc_size)
         self.dropout = nn.Dropout(dropout)
-        self.out = nn.Linear(fc_size, self.n_classes)
+        self.cosine_scale = None if cosine_scale is None else float(cosine_scale)
+        self.out = nn.Linear(fc_size, self.n_classes, bias=self.cosine_scale is None)
 
     @property
     def output_width(self):
@@ -171,8 +178,11 @@ class ResBiLSTM(nn.Module):
 
     def forward(self, X):
         """Return class logits of shape (n_samples, n_classes) for X (n, T, input_size)."""
-        Z = F.relu(self.fc(self._normalise(self.read(self.encode(X)))))
-        return self.out(self.dropout(Z))
+        Z = self.dropout(F.relu(self.fc(self._normalise(self.read(self.encode(X))))))
+        if self.cosine_scale is None:
+            return self.out(Z)
+        cosine = F.linear(F.normalize(Z, dim=1), F.normalize(self.out.weight, dim=1))
+        return self.cosine_scale * cosine
 
     def _normalise(self, Z):
         if self.training and Z.shape[0] == 1:

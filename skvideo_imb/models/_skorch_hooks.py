@@ -10,13 +10,57 @@ here.  Components are built on the resolved ``device_`` (skorch's own placement 
 import copy
 from collections.abc import Mapping
 
+import numpy as np
 import torch
 from skorch.dataset import ValidSplit
-from skorch.utils import is_dataset, to_device, to_tensor
+from skorch.utils import is_dataset, to_device, to_numpy, to_tensor
 
 from ._inputs import validate_sequences
+from ._losses import LDAM_SCALE, LDAMLoss, build_loss, drw_active
 
-__all__ = ["SkorchHooks", "weighted_loss"]
+__all__ = ["SkorchHooks", "class_balanced_sampler", "weighted_loss"]
+
+
+def _targets(dataset):
+    """The encoded targets of a skorch dataset or of a subset of one (a split)."""
+    if isinstance(dataset, torch.utils.data.Subset):
+        return np.asarray(_targets(dataset.dataset))[np.asarray(dataset.indices)]
+    y = getattr(dataset, "y", None)
+    if y is None:
+        raise ValueError("sampler='class_balanced' needs the training targets: pass y to "
+                         f"fit (got a {type(dataset).__name__} without them).")
+    return to_numpy(y) if isinstance(y, torch.Tensor) else np.asarray(y)
+
+
+def class_balanced_sampler(dataset):
+    """A sampler drawing ``len(dataset)`` samples with replacement, each with probability
+    proportional to ``1 / n_c`` of its class ``c``: every class equally often on average.
+
+    Parameters
+    ----------
+    dataset : skorch.dataset.Dataset or torch.utils.data.Subset of one
+        Training data with encoded targets.
+
+    Returns
+    -------
+    sampler : torch.utils.data.WeightedRandomSampler
+        Draws from torch's default generator (which ``fit`` seeds from
+        ``random_state``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skorch.dataset import Dataset
+    >>> from skvideo_imb.models._skorch_hooks import class_balanced_sampler
+    >>> sampler = class_balanced_sampler(Dataset(np.zeros((4, 1)), np.array([0, 0, 0, 1])))
+    >>> sampler.weights.tolist()
+    [0.3333333333333333, 0.3333333333333333, 0.3333333333333333, 1.0]
+    """
+    y = _targets(dataset).astype(np.int64)
+    counts = np.bincount(y)
+    return torch.utils.data.WeightedRandomSampler(
+        torch.as_tensor(1.0 / counts[y], dtype=torch.float64), num_samples=len(y),
+        replacement=True)
 
 
 def weighted_loss(criterion, y_pred, y_true, weights):
@@ -91,23 +135,40 @@ class SkorchHooks:
             "dropout": self.dropout,
             "lstm_dropout": self.lstm_dropout,
             "readout": self.readout,
+            "cosine_scale": LDAM_SCALE if self.loss == "ldam" else None,
         }
         kwargs.update(self.get_params_for("module"))
         return kwargs
 
     def initialize_criterion(self):
-        """Build the loss, with ``class_weight_`` as its class weights.
+        """Build the loss of ``loss`` (``criterion`` for cross-entropy) with ``class_weight_``.
 
         Returns
         -------
         self : ResBiLSTMClassifier
         """
-        kwargs = self.get_params_for("criterion")
-        if getattr(self, "class_weight_", None) is not None and "weight" not in kwargs:
-            kwargs["weight"] = torch.as_tensor(self.class_weight_, dtype=torch.float32)
-        criterion = self.initialized_instance(self.criterion, kwargs)
+        criterion = build_loss(self, getattr(self, "class_counts_", None))
+        if criterion is None:  # cross-entropy: the criterion parameter, class-weighted
+            kwargs = self.get_params_for("criterion")
+            if getattr(self, "class_weight_", None) is not None and "weight" not in kwargs:
+                kwargs["weight"] = torch.as_tensor(self.class_weight_, dtype=torch.float32)
+            criterion = self.initialized_instance(self.criterion, kwargs)
         self.criterion_ = to_device(criterion, getattr(self, "device_", None))
         return self
+
+    def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None, **kwargs):
+        """skorch's epoch start (a new history row); switches LDAM's DRW weights on.
+
+        Parameters
+        ----------
+        net : ResBiLSTMClassifier
+            Itself (skorch's notification).
+        dataset_train, dataset_valid : torch Dataset or None
+        **kwargs : dict
+        """
+        super().on_epoch_begin(net, dataset_train, dataset_valid, **kwargs)
+        if isinstance(self.criterion_, LDAMLoss):
+            self.criterion_.reweight(drw_active(self, len(self.history)))
 
     def get_params_for_optimizer(self, prefix, named_parameters):
         """skorch's optimiser arguments plus ``weight_decay`` unless set explicitly.
@@ -185,7 +246,13 @@ class SkorchHooks:
         """
         prefix = "iterator_train" if training else "iterator_valid"
         kwargs = self.get_params_for(prefix)
-        if training:
+        if training and self.sampler == "class_balanced":
+            if kwargs.get("shuffle") or "sampler" in kwargs:
+                raise ValueError(
+                    f"{type(self).__name__}(sampler='class_balanced') draws the training "
+                    "batches itself; drop iterator_train__shuffle / iterator_train__sampler.")
+            kwargs["sampler"] = class_balanced_sampler(dataset)
+        elif training:
             kwargs.setdefault("shuffle", True)
         kwargs.setdefault("batch_size", self.batch_size)
         if kwargs["batch_size"] == -1:

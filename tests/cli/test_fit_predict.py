@@ -128,7 +128,8 @@ def variant(videos, tmp_path_factory):
     argv = ["fit", str(data), "--out", str(out), *FIT[:-1], "7", "--oversampler", "smote",
             "--class-weight", "balanced", "--cache", str(cache), "--device", "cpu",
             "--seed", "1", "--validation-fraction", "0", "--search", "hidden_size=4,12",
-            "--cv", "2"]
+            "--cv", "2", "--loss", "logit_adjusted", "--posthoc-tau", "0.5",
+            "--sampler", "class_balanced"]
     assert main(argv) == 0
     card = json.loads(Path(str(out) + ".json").read_text())
     return {"argv": argv, "data": data, "out": out, "cache": cache, "card": card,
@@ -168,6 +169,22 @@ def test_fit_class_weight_balanced_reaches_the_loss(variant):
     unresampled = compute_class_weight("balanced", classes=classes,
                                        y=np.repeat(list(train), list(train.values())))
     assert not np.allclose(unresampled, expected)
+
+
+def test_fit_long_tail_options_reach_the_classifier(variant):
+    from skvideo_imb.models._losses import LogitAdjustedLoss
+
+    pipe, classifier, _, settings = _parts(variant)
+    assert (classifier.loss, classifier.posthoc_tau, classifier.sampler) == \
+        ("logit_adjusted", 0.5, "class_balanced")
+    assert {k: settings["classifier"][k] for k in ("loss", "posthoc_tau", "sampler")} == \
+        {"loss": "logit_adjusted", "posthoc_tau": 0.5, "sampler": "class_balanced"}
+    assert isinstance(classifier.criterion_, LogitAdjustedLoss)
+    # the counts after SMOTE: what the loss and the post-hoc prior are made of
+    train = Counter(variant["card"]["train_class_counts"])
+    seen = train + Counter(pipe.named_steps["smote"].sampling_strategy_)
+    np.testing.assert_array_equal(classifier.class_counts_,
+                                  [seen[c] for c in classifier.classes_])
 
 
 def test_fit_device_reaches_the_featurizer_and_the_classifier(variant):
@@ -300,7 +317,8 @@ def test_help_documents_every_option(command, capsys):
     out = capsys.readouterr().out
     options = {"fit": ["--out", "--profile", "--weights", "--oversampler", "--class-weight",
                        "--cache", "--validation-fraction", "--search", "--cv", "--n-frames",
-                       "--epochs", "--device", "--seed"],
+                       "--epochs", "--device", "--seed", "--loss", "--posthoc-tau",
+                       "--sampler"],
                "predict": ["--csv", "--json", "--window", "--stride", "--plot", "--cache"],
                "inspect": ["--json"],
                "make-data": ["--format", "--videos-per-class", "--frames", "--size",

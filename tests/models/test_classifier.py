@@ -25,7 +25,9 @@ from .conftest import blobs, order_toy
 OWN_PARAMS = {
     "n_frames": None, "hidden_size": 1024, "num_layers": 2, "bidirectional": True,
     "residual": True, "fc_size": 1024, "dropout": 0.5, "lstm_dropout": 0.2, "readout": "ends",
-    "class_weight": None, "weight_decay": 3e-4, "precision": "auto",
+    "class_weight": None, "loss": "cross_entropy", "focal_gamma": 1.0, "cb_beta": 0.9999,
+    "ldam_max_margin": 0.5, "drw_epoch": None, "logit_tau": 1.0, "posthoc_tau": None,
+    "sampler": None, "weight_decay": 3e-4, "precision": "auto",
     "early_stopping": False, "validation_fraction": 0.1, "patience": 10,
     "random_state": None, "device": "auto", "lr": 1e-3, "max_epochs": 30,
     "batch_size": 32, "train_split": None, "module": ResBiLSTM,

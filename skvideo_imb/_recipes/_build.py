@@ -36,7 +36,7 @@ def parse_weights(value, data=None):
     (None, None, 'DEFAULT')
     """
     if value == "auto":
-        return None if data == "synthetic" else "DEFAULT"
+        return None if str(data).partition(":")[0] == "synthetic" else "DEFAULT"
     return None if value.lower() == "none" else value
 
 

@@ -8,14 +8,14 @@ __all__ = ["DataSpec", "class_counts", "parse_data_spec"]
 
 
 class DataSpec(NamedTuple):
-    """A parsed ``DATA`` argument: ``kind`` and, but for synthetic data, ``location``."""
+    """A parsed ``DATA`` argument: ``kind`` and ``location`` (a path, or a skew's name)."""
 
     kind: str
     location: str = None
 
 
 def parse_data_spec(spec, *, synthetic=True):
-    """Read ``"synthetic"``, ``"ucf101:ROOT"`` or a class-per-folder path.
+    """Read ``"synthetic"``, ``"synthetic:SKEW"``, ``"ucf101:ROOT"`` or a folder path.
 
     Parameters
     ----------
@@ -26,8 +26,9 @@ def parse_data_spec(spec, *, synthetic=True):
     Returns
     -------
     spec : DataSpec
-        ``kind`` is ``"synthetic"``, ``"ucf101"`` (``location``: the root) or
-        ``"folder"`` (``location``: the path).
+        ``kind`` is ``"synthetic"`` (``location``: the skew's name, or None for the
+        built-in sizes), ``"ucf101"`` (``location``: the root) or ``"folder"``
+        (``location``: the path).
 
     Examples
     --------
@@ -36,9 +37,11 @@ def parse_data_spec(spec, *, synthetic=True):
     DataSpec(kind='ucf101', location='/data/UCF101')
     >>> parse_data_spec("videos").kind, parse_data_spec("synthetic").kind
     ('folder', 'synthetic')
+    >>> parse_data_spec("synthetic:severe")
+    DataSpec(kind='synthetic', location='severe')
     """
-    if synthetic and spec == "synthetic":
-        return DataSpec("synthetic")
+    if synthetic and (spec == "synthetic" or str(spec).startswith("synthetic:")):
+        return DataSpec("synthetic", str(spec).partition(":")[2] or None)
     kind, sep, root = str(spec).partition(":")
     if sep and kind == "ucf101":
         if not root:

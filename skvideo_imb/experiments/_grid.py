@@ -10,6 +10,7 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from skorch.callbacks import Callback
 
 from .._recipes import SAMPLERS, build_pipeline, freeze, make_classifier
+from ..models import LOSSES
 
 __all__ = ["ABLATIONS", "ROWS", "Row", "build_ablation_pipeline", "build_row_pipeline"]
 
@@ -40,6 +41,12 @@ class Row:
         (mean-pooled features and logistic regression).
     class_weight : bool, default=False
         Whether the loss is weighted with ``class_weight="balanced"``.
+    loss : str, default="cross_entropy"
+        The classifier's ``loss`` (one of :data:`~skvideo_imb.models.LOSSES`).
+    posthoc_tau : float or None, default=None
+        The classifier's post-hoc logit adjustment.
+    batch_sampler : {None, "class_balanced"}, default=None
+        The classifier's ``sampler`` (how training batches are drawn).
 
     Raises
     ------
@@ -50,8 +57,8 @@ class Row:
     Examples
     --------
     >>> from skvideo_imb.experiments import ROWS
-    >>> ROWS[0]
-    Row(name='CNN-LSTM', sampler='none', model='lstm', class_weight=False)
+    >>> ROWS[0]  # doctest: +ELLIPSIS
+    Row(name='CNN-LSTM', sampler='none', model='lstm', class_weight=False, loss=...)
     >>> from skvideo_imb.experiments import Row
     >>> Row("mine", sampler="smoot")
     Traceback (most recent call last):
@@ -63,6 +70,9 @@ class Row:
     sampler: str = "none"
     model: str = "lstm"
     class_weight: bool = False
+    loss: str = "cross_entropy"
+    posthoc_tau: float = None
+    batch_sampler: str = None
 
     SAMPLERS = SAMPLERS
     MODELS = ("lstm", "resbilstm", "frames")
@@ -73,9 +83,15 @@ class Row:
             if value not in valid:
                 raise ValueError(f"Row {self.name!r}: unknown {field} {value!r}; choose one "
                                  f"of {', '.join(map(repr, valid))}.")
-        if self.model == "frames" and self.sampler != "none":
+        if self.loss not in LOSSES:
+            raise ValueError(f"Row {self.name!r}: unknown loss {self.loss!r}; choose one "
+                             f"of {', '.join(map(repr, LOSSES))}.")
+        if self.model == "frames" and (self.sampler, self.loss, self.posthoc_tau,
+                                       self.batch_sampler) != ("none", "cross_entropy",
+                                                               None, None):
             raise ValueError(f"Row {self.name!r}: the frame-only baseline takes no sampler "
-                             f"(got sampler={self.sampler!r}).")
+                             f"and no loss option (got sampler={self.sampler!r}, "
+                             f"loss={self.loss!r}).")
 
 
 ROWS = (
@@ -168,7 +184,8 @@ def build_row_pipeline(row, featurizer, settings, y_train, random_state=0, verbo
     architecture = {"lstm": _LSTM, "resbilstm": _RESBILSTM}[row.model]
     classifier = make_classifier(settings, class_weight=class_weight,
                                  random_state=random_state, log=log, device=device,
-                                 verbose=verbose, **architecture)
+                                 verbose=verbose, loss=row.loss, posthoc_tau=row.posthoc_tau,
+                                 sampler=row.batch_sampler, **architecture)
     return build_pipeline(row.sampler, featurizer, classifier, y_train,
                           random_state=random_state)
 

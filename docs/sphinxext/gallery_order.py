@@ -1,7 +1,7 @@
 """Gallery order: the examples read as a tutorial, not alphabetically.
 
-Sample a video, fit the pipeline, compare samplers, search with the cache, ablate the
-model, bring your own data, then the same from the command line.  Named by string in
+Sample a video, fit the pipeline, compare samplers and long-tail losses, search with the
+cache, ablate the model, bring your own data, then the same from the command line.  Named by string in
 ``conf.py`` (sphinx-gallery imports it), because Sphinx pickles its configuration and a
 function defined in ``conf.py`` cannot be pickled.
 """
@@ -9,7 +9,8 @@ function defined in ``conf.py`` cannot be pickled.
 import os
 
 ORDER = ["plot_oversampling.py", "plot_pipeline.py", "plot_smote_comparison.py",
-         "plot_grid_search_cache.py", "plot_dask_search.py", "plot_ablation_curves.py",
+         "plot_long_tail.py", "plot_long_tail_search.py", "plot_grid_search_cache.py",
+         "plot_dask_search.py", "plot_ablation_curves.py",
          "plot_your_own_videos.py", "plot_command_line.py"]
 
 

@@ -78,7 +78,7 @@ def test_synthetic_skews_have_the_stated_smallest_classes(skew):
 def test_reproduce_study_long_tail_writes_the_table_and_the_claims(tmp_path, capsys):
     out = tmp_path / "lt"
     assert main(["reproduce", "--study", "long-tail", "--data", "synthetic:severe",
-                 "--profile", "smoke", "--seeds", "2", "--out", str(out), "--quiet"]) == 0
+                 "--profile", "smoke", "--seeds", "1", "--out", str(out), "--quiet"]) == 0
     text = (out / "long_tail.md").read_text()
     assert "## synthetic:severe" in text and "Claims, as measured" in text
     assert "video oversampling raises macro F1 with ldam" in text
@@ -87,7 +87,7 @@ def test_reproduce_study_long_tail_writes_the_table_and_the_claims(tmp_path, cap
     assert [r["model"] for r in rows] == [row.name for row in LONG_TAIL_ROWS]
     record = json.loads((out / "long_tail.json").read_text())
     study = record["studies"]["synthetic:severe"]
-    assert study["seeds"] == [0, 1] and record["study"] == "long-tail"
+    assert study["seeds"] == [0] and record["study"] == "long-tail"
     for r in rows:  # each cell is the mean over the seeds of scores of the predictions
         values = []
         for run in study["runs"]:

@@ -10,6 +10,8 @@ bidirectional layers (BiLSTM), and with both (ResBiLSTM).  In
 parameters, ``num_layers``, ``bidirectional`` and ``residual``.  This example trains
 the four on the same oversampled videos, over three seeds, and draws the mean and
 spread of their loss and accuracy on held-out videos after every epoch.
+
+In the user guide: :ref:`method`, :ref:`report`.
 """
 
 # %%

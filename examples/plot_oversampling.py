@@ -10,6 +10,8 @@ equal windows) and moves, rotates, shears and re-lights all of them in the same 
 way (*RandAug*).  :class:`~skvideo_imb.SpatioTemporalOverSampler` does this as an
 imbalanced-learn sampler.  This example shows the class counts it produces and draws a
 source video beside two of its synthetic copies.
+
+In the user guide: :ref:`method`, :ref:`replication`, :ref:`videos`.
 """
 
 # %%

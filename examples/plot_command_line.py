@@ -76,7 +76,8 @@ for i, score in enumerate(["precision", "recall", "f1-score"]):
     ax.bar(x + (i - 1) * 0.27, [per_class[c][score] for c in classes], 0.27,
            label=score)
 support = [int(per_class[c]["support"]) for c in classes]
-ax.set_xticks(x, [f"{c}\n({n} video{'s' * (n != 1)})" for c, n in zip(classes, support)])
+ax.set_xticks(x, [f"{c}\n({n} video{'s' * (n != 1)})"
+                  for c, n in zip(classes, support)])
 ax.set_ylim(0, 1.25)
 ax.set_yticks(np.linspace(0, 1, 6))
 ax.set_ylabel("held-out score")

@@ -59,7 +59,8 @@ print(X_res[-1])
 # the motion that defines the class.
 
 source = list(y).index("move_left")
-copies = [clip for clip, src in zip(X_res, sampler.sample_indices_) if src == source][:2]
+copies = [clip for clip, src in zip(X_res, sampler.sample_indices_)
+          if src == source][:2]
 
 rows = [("source\n(evenly spaced)", to_frames(X[source], n_frames=8))]
 for k, clip in enumerate(copies):
@@ -96,5 +97,5 @@ X_sub, _ = sub_sampler.fit_resample([X[i] for i in subset], y[subset])
 position = subset.index(source)
 first = next(clip for clip, src in zip(X_sub, sub_sampler.sample_indices_)
              if src == position)
-print("same first copy in the subset:",
-      first.indices == copies[0].indices and first.augmentation == copies[0].augmentation)
+print("same first copy in the subset:", first.indices == copies[0].indices
+      and first.augmentation == copies[0].augmentation)

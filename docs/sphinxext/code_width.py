@@ -48,7 +48,8 @@ def too_wide(text, limit):
             if len(line.rstrip()) > limit]
 
 
-def check_code_width(app, doctree, docname):
+def check_code_width(app, doctree):
+    docname = app.env.docname
     limit = app.config.code_width_limit
     if not limit:
         return
@@ -71,5 +72,7 @@ def check_code_width(app, doctree, docname):
 
 def setup(app):
     app.add_config_value("code_width_limit", DEFAULT_LIMIT, "env", types=(int,))
-    app.connect("doctree-resolved", check_code_width)
+    # When a page is read: sphinx-gallery's post-transforms later replace its code
+    # blocks by nodes of their own (``code_links_block``).
+    app.connect("doctree-read", check_code_width)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

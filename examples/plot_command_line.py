@@ -5,9 +5,10 @@ Your videos from the command line: fit, predict, plot
 
 Three commands and no Python: write a class-per-folder tree of videos, train the
 paper's pipeline on it and save the model, then classify new videos and follow the
-label along a long video.  Each ``main([...])`` call below is exactly the shell command
-in its comment (``skvideo-imb`` is installed with the package); the output is what the
-command prints.
+label along a long video.  Each ``shell(...)`` call below runs
+``skvideo_imb.cli.main``, the function behind the ``skvideo-imb`` command that is
+installed with the package, with exactly the arguments of the shell command in its
+comment, in a temporary folder; the output is what the command prints.
 
 In the user guide: :ref:`command-line`, :ref:`sharing`, :ref:`cli`.
 """
@@ -29,13 +30,22 @@ import numpy as np
 
 from skvideo_imb.cli import main
 
-# The commands run in a fresh temporary folder, so their paths read as in a shell.
-home = os.getcwd()
 work = Path(tempfile.mkdtemp(prefix="skvideo_imb_cli_"))
-os.chdir(work)
+
+
+def shell(*args):
+    """``$ skvideo-imb ARGS...`` run in the folder ``work``, as in a shell there."""
+    home = os.getcwd()
+    os.chdir(work)
+    try:
+        return main(list(args))
+    finally:
+        os.chdir(home)
+
+
 # $ skvideo-imb make-data synthetic videos/
-main(["make-data", "synthetic", "videos"])
-print(sorted(p.name for p in Path("videos").iterdir()))
+shell("make-data", "synthetic", "videos")
+print(sorted(p.name for p in (work / "videos").iterdir()))
 
 # %%
 # Train and save the model
@@ -52,8 +62,8 @@ import io  # noqa: E402
 
 # $ skvideo-imb fit videos/ --out model.skops --profile quick --weights none
 with contextlib.redirect_stderr(io.StringIO()):  # a terminal shows a frames/s bar here
-    status = main(["fit", "videos", "--out", "model.skops", "--profile", "quick",
-                   "--weights", "none"])
+    status = shell("fit", "videos", "--out", "model.skops", "--profile", "quick",
+                   "--weights", "none")
 print("exit status", status)
 
 # %%
@@ -64,7 +74,7 @@ print("exit status", status)
 
 import json  # noqa: E402
 
-card = json.loads(Path("model.skops.json").read_text())
+card = json.loads((work / "model.skops.json").read_text())
 print({k: card[k] for k in ("classes", "train_class_counts", "train_time_s")})
 print("held-out macro F1:", round(card["validation"]["f1_macro"], 3))
 
@@ -92,11 +102,11 @@ fig.tight_layout()
 # probability of each class.  A video that cannot be read is reported in its row, the
 # others are still classified, and the exit status is 1.
 
-Path("broken.avi").write_bytes(b"RIFF, but not a video")
+(work / "broken.avi").write_bytes(b"RIFF, but not a video")
 some = [f"videos/{c}/{c}_000.avi" for c in ("checkerboard", "move_left")]
 # $ skvideo-imb predict model.skops videos/checkerboard/checkerboard_000.avi \
 #       videos/move_left/move_left_000.avi broken.avi --csv rows.csv
-status = main(["predict", "model.skops", *some, "broken.avi", "--csv", "rows.csv"])
+status = shell("predict", "model.skops", *some, "broken.avi", "--csv", "rows.csv")
 print("exit status", status)
 
 # %%
@@ -119,7 +129,7 @@ parts, labels = make_synthetic_videos({"move_right": 1, "checkerboard": 1, "dark
 joined = np.concatenate(parts)
 print([str(label) for label in labels], "start at frames", [0, 16, 32])
 
-writer = cv2.VideoWriter("long.avi", cv2.VideoWriter_fourcc(*"MJPG"), 10,
+writer = cv2.VideoWriter(str(work / "long.avi"), cv2.VideoWriter_fourcc(*"MJPG"), 10,
                          joined.shape[2:0:-1])
 for frame in joined:
     writer.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
@@ -127,10 +137,10 @@ writer.release()
 
 # $ skvideo-imb predict model.skops long.avi --window 16 --stride 8 \
 #       --plot timeline.png --json timeline.json
-main(["predict", "model.skops", "long.avi", "--window", "16", "--stride", "8",
-      "--plot", "timeline.png", "--json", "timeline.json"])
+shell("predict", "model.skops", "long.avi", "--window", "16", "--stride", "8",
+      "--plot", "timeline.png", "--json", "timeline.json")
 
-windows = json.loads(Path("timeline.json").read_text())
+windows = json.loads((work / "timeline.json").read_text())
 centres = [(w["start_frame"] + w["end_frame"]) / 2 for w in windows]
 fig, ax = plt.subplots(figsize=(8, 3.4))
 for c in classes:
@@ -156,11 +166,11 @@ plt.show()
 
 from skvideo_imb import load_model, predict_timeline  # noqa: E402
 
-pipe = load_model("model.skops")
-print(pipe.predict(some))
-print([(w.start_frame, w.label) for w in predict_timeline(pipe, "long.avi", 16, 16)])
+pipe = load_model(work / "model.skops")
+print(pipe.predict([str(work / path) for path in some]))
+timeline = predict_timeline(pipe, str(work / "long.avi"), window=16, stride=16)
+print([(w.start_frame, w.label) for w in timeline])
 
 # %%
 # The temporary folders this example made are removed.
-os.chdir(home)
 shutil.rmtree(work)

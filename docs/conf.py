@@ -2,6 +2,7 @@
 
 Build with ``make docs`` from the repository root (warnings are errors), or
 ``make -C docs html``.  The gallery in ``../examples`` is executed on every build.
+``development.rst`` says the same for contributors, with the checks ``sphinxext/`` adds.
 
 Offline builds and intersphinx
 ------------------------------
@@ -51,6 +52,9 @@ extensions = [
     "numpydoc",
     "sphinx_gallery.gen_gallery",
     "api_coverage",  # sphinxext/: every public name must be in api.rst
+    "code_width",  # sphinxext/: no code line wider than the code column (88 characters)
+    "constant_values",  # sphinxext/: every public constant's description and value
+    "cli_reference",  # sphinxext/: the command-line reference from the argparse parser
 ]
 
 templates_path = ["_templates"]
@@ -222,5 +226,7 @@ html_theme_options = {
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version", "theme-version"],
 }
-html_sidebars = {"index": [], "api": []}
+# Single pages without sub-pages: no left sidebar, a wider column.
+html_sidebars = {page: [] for page in ("index", "api", "install", "cli", "troubleshooting",
+                                       "whats_new", "citing", "development")}
 html_context = {"default_mode": "light"}

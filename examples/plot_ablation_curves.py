@@ -10,6 +10,8 @@ bidirectional layers (BiLSTM), and with both (ResBiLSTM).  In
 parameters, ``num_layers``, ``bidirectional`` and ``residual``.  This example trains
 the four on the same oversampled videos, over three seeds, and draws the mean and
 spread of their loss and accuracy on held-out videos after every epoch.
+
+In the user guide: :ref:`method`, :ref:`report`.
 """
 
 # %%
@@ -133,8 +135,8 @@ for name, curve in curves.items():
         mean, sd = values.mean(axis=0), values.std(axis=0, ddof=1)
         epochs = np.arange(1, len(mean) + 1)
         line, = ax.plot(epochs, mean, label=name)
-        ax.fill_between(epochs, mean - sd, mean + sd, color=line.get_color(), alpha=0.15,
-                        linewidth=0)
+        ax.fill_between(epochs, mean - sd, mean + sd, color=line.get_color(),
+                        alpha=0.15, linewidth=0)
 ax_loss.set_xlabel("epoch")
 ax_loss.set_ylabel("validation loss")
 ax_acc.set_xlabel("epoch")

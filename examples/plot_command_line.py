@@ -5,9 +5,12 @@ Your videos from the command line: fit, predict, plot
 
 Three commands and no Python: write a class-per-folder tree of videos, train the
 paper's pipeline on it and save the model, then classify new videos and follow the
-label along a long video.  Each ``main([...])`` call below is exactly the shell command
-in its comment (``skvideo-imb`` is installed with the package); the output is what the
-command prints.
+label along a long video.  Each ``shell(...)`` call below runs
+``skvideo_imb.cli.main``, the function behind the ``skvideo-imb`` command that is
+installed with the package, with exactly the arguments of the shell command in its
+comment, in a temporary folder; the output is what the command prints.
+
+In the user guide: :ref:`command-line`, :ref:`sharing`, :ref:`cli`.
 """
 
 # %%
@@ -17,6 +20,7 @@ command prints.
 # of five classes) as Motion-JPEG AVI files, one folder per class: the layout
 # ``fit`` expects of your own videos.
 
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -27,10 +31,21 @@ import numpy as np
 from skvideo_imb.cli import main
 
 work = Path(tempfile.mkdtemp(prefix="skvideo_imb_cli_"))
-data = work / "videos"
+
+
+def shell(*args):
+    """``$ skvideo-imb ARGS...`` run in the folder ``work``, as in a shell there."""
+    home = os.getcwd()
+    os.chdir(work)
+    try:
+        return main(list(args))
+    finally:
+        os.chdir(home)
+
+
 # $ skvideo-imb make-data synthetic videos/
-main(["make-data", "synthetic", str(data)])
-print(sorted(p.name for p in data.iterdir()))
+shell("make-data", "synthetic", "videos")
+print(sorted(p.name for p in (work / "videos").iterdir()))
 
 # %%
 # Train and save the model
@@ -45,27 +60,40 @@ print(sorted(p.name for p in data.iterdir()))
 import contextlib  # noqa: E402
 import io  # noqa: E402
 
-model = work / "model.skops"
 # $ skvideo-imb fit videos/ --out model.skops --profile quick --weights none
 with contextlib.redirect_stderr(io.StringIO()):  # a terminal shows a frames/s bar here
-    status = main(["fit", str(data), "--out", str(model), "--profile", "quick",
-                   "--weights", "none"])
+    status = shell("fit", "videos", "--out", "model.skops", "--profile", "quick",
+                   "--weights", "none")
 print("exit status", status)
 
 # %%
 # Beside the model file lie its card (``model.skops.json``: classes, class counts,
 # settings, versions, validation scores, training time), the validation report and
-# the confusion matrix of the held-out videos.
+# the confusion matrix of the held-out videos (``model.skops.confusion.png``).  The
+# card holds the held-out scores of every class; here they are drawn from it.
 
 import json  # noqa: E402
 
-card = json.loads(Path(str(model) + ".json").read_text())
+card = json.loads((work / "model.skops.json").read_text())
 print({k: card[k] for k in ("classes", "train_class_counts", "train_time_s")})
 print("held-out macro F1:", round(card["validation"]["f1_macro"], 3))
 
-fig, ax = plt.subplots(figsize=(5, 4.6))
-ax.imshow(plt.imread(str(model) + ".confusion.png"))
-ax.set_axis_off()
+per_class = card["validation"]["per_class"]
+classes = card["classes"]
+x = np.arange(len(classes))
+fig, ax = plt.subplots(figsize=(7, 3.6))
+for i, score in enumerate(["precision", "recall", "f1-score"]):
+    ax.bar(x + (i - 1) * 0.27, [per_class[c][score] for c in classes], 0.27,
+           label=score)
+support = [int(per_class[c]["support"]) for c in classes]
+ax.set_xticks(x, [f"{c}\n({n} video{'s' * (n != 1)})"
+                  for c, n in zip(classes, support)])
+ax.set_ylim(0, 1.25)
+ax.set_yticks(np.linspace(0, 1, 6))
+ax.set_ylabel("held-out score")
+ax.set_title("Held-out videos, as the card of model.skops reports them")
+ax.legend(ncol=3, loc="upper center", frameon=False)
+fig.tight_layout()
 
 # %%
 # Classify videos
@@ -74,11 +102,11 @@ ax.set_axis_off()
 # probability of each class.  A video that cannot be read is reported in its row, the
 # others are still classified, and the exit status is 1.
 
-broken = work / "broken.avi"
-broken.write_bytes(b"RIFF, but not a video")
-some = [str(next((data / c).glob("*.avi"))) for c in ("checkerboard", "move_left")]
-# $ skvideo-imb predict model.skops videos/checkerboard/... videos/move_left/... broken.avi
-status = main(["predict", str(model), *some, str(broken), "--csv", str(work / "rows.csv")])
+(work / "broken.avi").write_bytes(b"RIFF, but not a video")
+some = [f"videos/{c}/{c}_000.avi" for c in ("checkerboard", "move_left")]
+# $ skvideo-imb predict model.skops videos/checkerboard/checkerboard_000.avi \
+#       videos/move_left/move_left_000.avi broken.avi --csv rows.csv
+status = shell("predict", "model.skops", *some, "broken.avi", "--csv", "rows.csv")
 print("exit status", status)
 
 # %%
@@ -86,7 +114,8 @@ print("exit status", status)
 # ---------------------------------------------
 # Three new videos of different classes, 16 frames each, joined into one file stand in
 # for a long recording.  ``--window N --stride S`` classifies every window of N frames,
-# S frames apart, and prints a timeline in frames and seconds; ``--plot`` draws it.  The
+# S frames apart, and prints a timeline in frames and seconds; ``--plot`` draws it to a
+# file and ``--json`` writes the same numbers, which we draw below.  The
 # model was trained on whole videos of 12-20 frames, each sampled to 8 frames, so the
 # window is one video long (16 frames) and the stride half of that: every other window
 # holds one class, the ones between straddle a join and hold two.
@@ -100,20 +129,32 @@ parts, labels = make_synthetic_videos({"move_right": 1, "checkerboard": 1, "dark
 joined = np.concatenate(parts)
 print([str(label) for label in labels], "start at frames", [0, 16, 32])
 
-long_video = str(work / "long.avi")
-writer = cv2.VideoWriter(long_video, cv2.VideoWriter_fourcc(*"MJPG"), 10,
+writer = cv2.VideoWriter(str(work / "long.avi"), cv2.VideoWriter_fourcc(*"MJPG"), 10,
                          joined.shape[2:0:-1])
 for frame in joined:
     writer.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
 writer.release()
 
-# $ skvideo-imb predict model.skops long.avi --window 16 --stride 8 --plot timeline.png
-main(["predict", str(model), long_video, "--window", "16", "--stride", "8",
-      "--plot", str(work / "timeline.png")])
+# $ skvideo-imb predict model.skops long.avi --window 16 --stride 8 \
+#       --plot timeline.png --json timeline.json
+shell("predict", "model.skops", "long.avi", "--window", "16", "--stride", "8",
+      "--plot", "timeline.png", "--json", "timeline.json")
 
-fig, ax = plt.subplots(figsize=(8, 2.8))
-ax.imshow(plt.imread(work / "timeline.png"))
-ax.set_axis_off()
+windows = json.loads((work / "timeline.json").read_text())
+centres = [(w["start_frame"] + w["end_frame"]) / 2 for w in windows]
+fig, ax = plt.subplots(figsize=(8, 3.4))
+for c in classes:
+    ax.plot(centres, [w["probabilities"][c] for w in windows], marker="o", label=c)
+for start, label in zip([0, 16, 32], labels):
+    ax.axvline(start, color="grey", lw=0.8, ls=":")
+    ax.text(start + 8, 1.08, f"true: {label}", ha="center", fontsize=9)
+ax.set_xlim(0, 48)
+ax.set_ylim(0, 1.15)
+ax.set_xlabel("frame of long.avi (window centre)")
+ax.set_ylabel("probability")
+ax.legend(ncol=5, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.22),
+          frameon=False)
+fig.tight_layout()
 plt.show()
 
 # %%
@@ -125,9 +166,10 @@ plt.show()
 
 from skvideo_imb import load_model, predict_timeline  # noqa: E402
 
-pipe = load_model(model)
-print(pipe.predict(some))
-print([(w.start_frame, w.label) for w in predict_timeline(pipe, long_video, 16, 16)])
+pipe = load_model(work / "model.skops")
+print(pipe.predict([str(work / path) for path in some]))
+timeline = predict_timeline(pipe, str(work / "long.avi"), window=16, stride=16)
+print([(w.start_frame, w.label) for w in timeline])
 
 # %%
 # The temporary folders this example made are removed.

@@ -10,6 +10,8 @@ copies of a video depend only on that video and ``random_state``), the same netw
 :class:`~skvideo_imb.InceptionFeaturizer`'s ``cache`` stores each frame's feature
 vector on disk, so only the first fit pays for it.  This example tunes the ResBiLSTM's
 width and class weighting and shows how often the cache answered.
+
+In the user guide: :ref:`caching`, :ref:`scaling`.
 """
 
 # %%

@@ -10,6 +10,8 @@ equal windows) and moves, rotates, shears and re-lights all of them in the same 
 way (*RandAug*).  :class:`~skvideo_imb.SpatioTemporalOverSampler` does this as an
 imbalanced-learn sampler.  This example shows the class counts it produces and draws a
 source video beside two of its synthetic copies.
+
+In the user guide: :ref:`method`, :ref:`replication`, :ref:`videos`.
 """
 
 # %%
@@ -57,7 +59,8 @@ print(X_res[-1])
 # the motion that defines the class.
 
 source = list(y).index("move_left")
-copies = [clip for clip, src in zip(X_res, sampler.sample_indices_) if src == source][:2]
+copies = [clip for clip, src in zip(X_res, sampler.sample_indices_)
+          if src == source][:2]
 
 rows = [("source\n(evenly spaced)", to_frames(X[source], n_frames=8))]
 for k, clip in enumerate(copies):
@@ -94,5 +97,5 @@ X_sub, _ = sub_sampler.fit_resample([X[i] for i in subset], y[subset])
 position = subset.index(source)
 first = next(clip for clip, src in zip(X_sub, sub_sampler.sample_indices_)
              if src == position)
-print("same first copy in the subset:",
-      first.indices == copies[0].indices and first.augmentation == copies[0].augmentation)
+print("same first copy in the subset:", first.indices == copies[0].indices
+      and first.augmentation == copies[0].augmentation)

@@ -11,6 +11,8 @@ sequence of those vectors.  :func:`~skvideo_imb.make_video_pipeline` chains them
 imbalanced-learn pipeline, so the oversampler runs only while fitting and the test
 videos are never resampled.  This example fits that pipeline on a stratified training
 split of the built-in synthetic data and scores it on the held-out videos.
+
+In the user guide: :ref:`method`.
 """
 
 # %%

@@ -16,6 +16,8 @@ To keep this quick the CNN runs once: one fitted
 every pipeline, wrapped in :class:`sklearn.frozen.FrozenEstimator` so that fitting a
 pipeline does not refit it.  This is how ``skvideo-imb reproduce`` builds the rows of
 its report.
+
+In the user guide: :ref:`method`, :ref:`report`.
 """
 
 # %%

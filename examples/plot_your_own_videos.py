@@ -11,6 +11,8 @@ the imbalanced UCF101 protocol, which runs only when the data set is on disk.
 
 Nothing here is specific to synthetic data: point ``root`` at your own folder
 and the rest of the script is unchanged.
+
+In the user guide: :ref:`videos`, :ref:`ucf101`.
 """
 
 # %%

@@ -242,7 +242,8 @@ def make_synthetic_videos(n_videos_per_class=None, *, n_frames=(12, 20),
     >>> len(X), X[0].dtype, X[0].shape[1:]
     (90, dtype('uint8'), (32, 32, 3))
     >>> Counter(y.tolist())
-    Counter({'brighten': 40, 'move_right': 24, 'checkerboard': 12, 'darken': 8, 'move_left': 6})
+    Counter({'brighten': 40, 'move_right': 24, 'checkerboard': 12, 'darken': 8,
+             'move_left': 6})
 
     A ``"brighten"`` video gets brighter, a ``"darken"`` video darker:
 

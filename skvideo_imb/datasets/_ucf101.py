@@ -152,11 +152,13 @@ def load_ucf101(root, split=1, *, imbalanced=False, min_per_class=10, random_sta
     >>> for c in ("Biking", "Drumming"):
     ...     os.makedirs(os.path.join(root, "UCF-101", c))
     ...     for g in (1, 8):
-    ...         open(os.path.join(root, "UCF-101", c, f"v_{c}_g{g:02d}_c01.avi"), "w").close()
+    ...         name = f"v_{c}_g{g:02d}_c01.avi"
+    ...         open(os.path.join(root, "UCF-101", c, name), "w").close()
     >>> with open(os.path.join(lists, "classInd.txt"), "w") as f:
     ...     _ = f.write("1 Biking\\n2 Drumming\\n")
     >>> with open(os.path.join(lists, "trainlist01.txt"), "w") as f:
-    ...     _ = f.write("Biking/v_Biking_g08_c01.avi 1\\nDrumming/v_Drumming_g08_c01.avi 2\\n")
+    ...     _ = f.write("Biking/v_Biking_g08_c01.avi 1\\n"
+    ...                 "Drumming/v_Drumming_g08_c01.avi 2\\n")
     >>> with open(os.path.join(lists, "testlist01.txt"), "w") as f:
     ...     _ = f.write("Biking/v_Biking_g01_c01.avi\\nDrumming/v_Drumming_g01_c01.avi\\n")
     >>> data = load_ucf101(root, split=1)

@@ -199,8 +199,10 @@ def run_reproduction(data="synthetic", *, seeds=(0,), profile="quick", weights=N
     ...         "y_test": y[1::2]}
     >>> results = run_reproduction(data, seeds=[0, 1], profile="smoke", rows=ROWS[:1],
     ...                            ablations=False, verbose=0, log=lambda line: None)
-    >>> [len(run["rows"]) for run in results["runs"]], len(results["rows"][0]["f1_macro"]["values"])
-    ([1, 1], 2)
+    >>> [len(run["rows"]) for run in results["runs"]]
+    [1, 1]
+    >>> len(results["rows"][0]["f1_macro"]["values"])
+    2
     """
     settings = profile_settings(profile)
     seeds = [int(seed) for seed in seeds]

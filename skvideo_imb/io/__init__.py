@@ -1,13 +1,15 @@
 """Videos and clips: reading frames, choosing them, augmenting them (the data flow's start).
 
-Everything that knows what a sample is lives here.  ``_disk`` says what a video on disk
-is (video files and frame folders, discovery, file identity, frame counts, and the one
-decoding loop, :func:`decode_to_end`); ``_reader`` reads the frames of any raw video
-(files, frame folders, arrays) and ``_pixels`` holds the resizing and colour rules;
-frames are chosen by ``_selection``, a :class:`Clip` records which frames of which
-video under which :class:`Augmentation` (``_clip``, ``_augment``), ``_samples`` checks
-any collection of them, and ``_scan`` decodes a whole collection to report unreadable,
-truncated or suspicious videos.
+Everything that knows what a sample is lives here: what a video on disk is (a file
+with an extension in :data:`VIDEO_EXTENSIONS`, or a folder of frame images with
+extensions in :data:`IMAGE_EXTENSIONS`), how it is found (:func:`find_videos`) and
+identified (:func:`file_identity`, :func:`video_name`); reading the frames of any video
+(:func:`read_frames`, :func:`count_frames`, :func:`decode_to_end`, with
+:func:`resize_square` for the pixels); choosing frames (:func:`evenly_spaced_indices`,
+:func:`rand_down_indices`, :func:`upsample_indices`); a :class:`Clip`, which records
+which frames of which video under which :class:`Augmentation`; checking samples
+(:func:`check_video`, :func:`check_videos`) and scanning a whole collection for
+unreadable, truncated or suspicious videos (:func:`scan_videos`).
 """
 
 from ._augment import Augmentation, draw_augmentation

@@ -42,9 +42,13 @@ VIDEO_EXTENSIONS = frozenset({
     ".avi", ".mp4", ".m4v", ".mkv", ".mov", ".webm", ".mpg", ".mpeg", ".wmv", ".flv",
     ".3gp", ".ogv", ".ts",
 })
+"""File extensions (compared in lower case) that make a visible file a video file, which
+OpenCV then decodes; a folder's files with other extensions are not videos."""
 IMAGE_EXTENSIONS = frozenset({
     ".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm",
 })
+"""File extensions (compared in lower case) of the frames of a frame folder: its visible
+files with one of them, read in natural order (``frame2`` before ``frame10``)."""
 
 _COUNTS = OrderedDict()  # file identity -> frame count (and frame folders' checked sizes)
 _COUNTS_SIZE = 100_000

@@ -44,8 +44,8 @@ def add_parser(sub):
                         "or RandomOverSampler on the frame features; none")
     parser.add_argument("--class-weight", choices=["balanced", "none"], default="none",
                         help="weight the loss by inverse class frequency (default none)")
-    parser.add_argument("--loss", choices=LOSSES, default="cross_entropy",
-                        help="the classifier's training loss (default cross_entropy, the "
+    parser.add_argument("--loss", choices=LOSSES, default="cross_entropy", metavar="LOSS",
+                        help="the classifier's training loss: cross_entropy (default, the "
                         "paper's); focal, class_balanced, ldam (LDAM with deferred "
                         "re-weighting), balanced_softmax, logit_adjusted: long-tail "
                         "losses, with the class counts after oversampling")

@@ -16,8 +16,9 @@ SYNTHETIC_SKEWS = {
                "checkerboard": 12},
 }
 """Videos per class of the synthetic data at two other skews than the built-in one
-(``"synthetic:moderate"``, ``"synthetic:severe"``).  After the 70/30 split the smallest
-classes keep about 10 training videos (moderate), 5-6 (built in) and 3-4 (severe)."""
+(``"synthetic:moderate"``, ``"synthetic:severe"``).  After the stratified 70/30 split
+the training classes hold 28, 21, 14, 11 and 10 videos (moderate), 28, 17, 8, 6 and 4
+(built in) and 42, 21, 8, 4 and 4 (severe)."""
 
 
 def load_experiment_data(spec="synthetic", *, test_size=0.3, random_state=0):

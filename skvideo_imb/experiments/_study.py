@@ -50,6 +50,10 @@ LONG_TAIL_DATA = ("synthetic:moderate", "synthetic", "synthetic:severe")
 built-in skew and a severe one (see :data:`SYNTHETIC_SKEWS`)."""
 
 
+def _setting(row):
+    return tuple(row.get(key) for key in ("model", "loss", "posthoc_tau", "batch_sampler"))
+
+
 def check_long_tail_claims(runs):
     """Each remedy against plain cross-entropy, and video oversampling for each loss,
     on macro F1, decided seed by seed.
@@ -68,16 +72,22 @@ def check_long_tail_claims(runs):
     --------
     >>> from skvideo_imb.experiments import check_long_tail_claims
     >>> run = lambda seed, a, b: {"seed": seed, "rows": [
-    ...     {"name": "cross-entropy", "f1_macro": a}, {"name": "focal", "f1_macro": b}]}
+    ...     {"name": "cross-entropy", "f1_macro": a},
+    ...     {"name": "focal", "f1_macro": b}]}
     >>> (claim,) = check_long_tail_claims([run(0, 0.6, 0.7), run(1, 0.6, 0.5)])
     >>> claim["claim"], claim["n_above"], claim["n_below"], claim["holds"]
     ('focal raises macro F1 over cross-entropy', 1, 1, False)
     """
-    names = list(dict.fromkeys(r["name"] for run in runs for r in run["rows"]))
+    rows = {r["name"]: r.get("row", {}) for run in runs for r in run["rows"]}
     specs = [(f"{name} raises macro F1 over {BASELINE}", name, BASELINE, "f1_macro")
-             for name in names if name != BASELINE]
-    specs += [(f"video oversampling raises macro F1 with {name}", name + _VIDEO, name,
-               "f1_macro") for name in names if name + _VIDEO in names]
+             for name in rows if name != BASELINE]
+    # each row without oversampling against its twin with video oversampling (the
+    # same loss, post-hoc adjustment and batches)
+    twins = {_setting(row): name for name, row in rows.items()
+             if row.get("sampler") == "video"}
+    specs += [(f"video oversampling raises macro F1 with {name}",
+               twins[_setting(row)], name, "f1_macro") for name, row in rows.items()
+              if row.get("sampler", "none") == "none" and _setting(row) in twins]
     claims = [_compare(runs, *spec) for spec in specs]
     return [claim for claim in claims if claim is not None]
 
@@ -115,8 +125,12 @@ def run_long_tail_study(data=LONG_TAIL_DATA, *, seeds=range(5), rows=LONG_TAIL_R
     """
     studies = {}
     for spec in data:
-        results = run_reproduction(spec, seeds=seeds, rows=rows, ablations=False, **kwargs)
-        studies[results["runs"][0]["data_name"]] = results
+        results = run_reproduction(spec, seeds=seeds, rows=rows, ablations=False,
+                                   **kwargs)
+        name = results["runs"][0]["data_name"]
+        if name in studies:
+            raise ValueError(f"two data sets of the study are both named {name!r}.")
+        studies[name] = results
     return studies
 
 

@@ -118,9 +118,12 @@ class ResBiLSTMClassifier(NetState, MixedPrecision, SkorchHooks, NeuralNetClassi
         - ``"logit_adjusted"``: ``CE(z + logit_tau * log pi_c)`` (Menon et al. 2021).
 
         The counts are those of ``y`` at the ``fit`` that initialises the net: behind
-        an oversampler in a pipeline, the counts *after* resampling (balanced data
-        makes the count-based losses plain cross-entropy).  Sample weights do not
-        change the counts.
+        an oversampler in a pipeline, the counts *after* resampling (balanced counts
+        make ``class_balanced``, ``balanced_softmax``, ``logit_adjusted`` and
+        ``posthoc_tau`` plain cross-entropy, and LDAM an equal-margin cosine loss).
+        Sample weights do not change the counts.  A net made by :meth:`initialize`
+        alone has no counts, so the count-based losses and ``posthoc_tau`` need a
+        ``fit``.
     focal_gamma : float, default=1.0
         Focusing exponent of ``loss="focal"`` (1.0 as in Cao et al.'s experiments).
     cb_beta : float, default=0.9999
@@ -130,15 +133,19 @@ class ResBiLSTMClassifier(NetState, MixedPrecision, SkorchHooks, NeuralNetClassi
     drw_epoch : int or None, default=None
         With ``loss="ldam"``: the class-balanced weights apply from epoch
         ``drw_epoch + 1`` on (epochs counted over the net's history, so across
-        ``partial_fit`` calls).  ``None``: 80% of ``max_epochs``, as in Cao et al.'s
-        code (160 of 200 epochs).  Ignored by the other losses.
+        ``partial_fit`` calls: set it explicitly there, as the default is computed
+        from one call's ``max_epochs``).  ``None``: 80% of ``max_epochs``, as in Cao
+        et al.'s code (160 of 200 epochs).  The validation loss (early stopping's)
+        leaves the DRW weights out, so that it compares across the switch; early
+        stopping may still end training before it.  Ignored by the other losses.
     logit_tau : float, default=1.0
         ``tau`` of ``loss="logit_adjusted"``.
     posthoc_tau : float or None, default=None
         Post-hoc logit adjustment (Menon et al. 2021) at prediction, for any loss:
         ``predict`` is the argmax of ``z - posthoc_tau * log pi_c`` and
         ``predict_proba`` the softmax of the same adjusted logits, which moves
-        decisions towards rare classes.  ``None`` (or 0): no adjustment.
+        decisions towards rare classes.  ``None`` (or 0): no adjustment.  It may be
+        set after ``fit`` (it changes no training), if every class had samples.
     sampler : {"class_balanced"} or None, default=None
         ``"class_balanced"``: training batches are drawn with replacement, each sample
         with probability proportional to ``1 / n_c`` of its class (PyTorch's

@@ -129,7 +129,10 @@ class FocalLoss(torch.nn.CrossEntropyLoss):
 
     def forward(self, logits, target):
         ce = F.cross_entropy(logits, target, weight=self.class_weight, reduction="none")
-        losses = (1.0 - torch.exp(-ce)) ** self.gamma * ce
+        # 1 - exp(-ce), accurately for small ce; kept above 0 so that for gamma < 1 the
+        # gradient of a sample with ce == 0 (a confident right answer) is 0, not NaN
+        one_minus_p = (-torch.expm1(-ce)).clamp_min(torch.finfo(ce.dtype).tiny)
+        losses = one_minus_p ** self.gamma * ce
         return losses if self.reduction == "none" else (
             losses.sum() if self.reduction == "sum" else losses.mean())
 
@@ -167,26 +170,37 @@ class LDAMLoss(torch.nn.CrossEntropyLoss):
 
     The module's output layer is normalised (cosine logits scaled by ``s``), so the
     margin ``m_y`` is subtracted in cosine units, as in ``CE(s * (cos - m_y onehot))``.
-    ``weight`` starts as ``class_weight`` (None: all ones); deferred re-weighting
-    (DRW) multiplies it by ``drw_weight`` once the classifier has trained ``drw_epoch``
-    epochs (:meth:`reweight`).
+    The class weights in use, ``weight``, are ``base_weight`` (``class_weight``, or
+    ones) until deferred re-weighting (DRW) is switched on (:meth:`reweight`, by the
+    classifier once it has trained ``drw_epoch`` epochs), then ``drw_weight``, the
+    same times Cui et al.'s class-balanced weights with ``beta=0.9999``.
     """
 
     def __init__(self, class_counts, max_margin=0.5, scale=LDAM_SCALE, class_weight=None,
                  reduction="mean"):
         super().__init__(reduction=reduction)
+        del self._buffers["weight"]  # a property below: which weights depends on `drw`
         self.scale = float(scale)
+        self.drw = False
         self.register_buffer("margins", _as_buffer(ldam_margins(class_counts, max_margin)))
         drw = class_balanced_weights(class_counts, _DRW_BETA)
         base = np.ones_like(drw) if class_weight is None else np.asarray(class_weight)
         self.register_buffer("base_weight", _as_buffer(base))
         self.register_buffer("drw_weight", _as_buffer(base * drw))
-        # the weights in use are set during fit (by the epoch), never read from a file
-        self.register_buffer("weight", self.base_weight, persistent=False)
+
+    @property
+    def weight(self):
+        """The class weights in use: ``drw_weight`` once DRW is on, else ``base_weight``."""
+        return self.drw_weight if self.drw else self.base_weight
 
     def reweight(self, on):
-        """Switch the class-balanced weights of DRW on or off."""
-        self.weight = self.drw_weight if on else self.base_weight
+        """Switch the class-balanced weights of DRW on or off.
+
+        Parameters
+        ----------
+        on : bool
+        """
+        self.drw = bool(on)
 
     def forward(self, logits, target):
         margin = (self.scale * self.margins.to(logits.dtype))[target]
@@ -292,7 +306,16 @@ def posthoc_shift(net):
     """
     if not net.posthoc_tau:
         return None
-    counts = np.asarray(net.class_counts_, dtype=np.float64)
+    counts = getattr(net, "class_counts_", None)
+    if counts is None or not np.all(np.asarray(counts) > 0):
+        raise ValueError(
+            f"{type(net).__name__}(posthoc_tau={net.posthoc_tau!r}) needs the training "
+            "count of every class, but "
+            + ("this net was not fitted (initialize() keeps no counts)" if counts is None
+               else f"class {net.classes_[np.asarray(counts) == 0][0].item()!r} had no "
+               "sample in the fit that initialised it")
+            + "; refit, or set posthoc_tau=None.")
+    counts = np.asarray(counts, dtype=np.float64)
     return _as_buffer(-float(net.posthoc_tau) * np.log(counts / counts.sum()))
 
 

@@ -181,7 +181,10 @@ class ResBiLSTM(nn.Module):
         Z = self.dropout(F.relu(self.fc(self._normalise(self.read(self.encode(X))))))
         if self.cosine_scale is None:
             return self.out(Z)
-        cosine = F.linear(F.normalize(Z, dim=1), F.normalize(self.out.weight, dim=1))
+        # in float32 under autocast too: bf16 cosines, times the scale, err by ~0.1
+        with torch.autocast(Z.device.type, enabled=False):
+            cosine = F.linear(F.normalize(Z.float(), dim=1),
+                              F.normalize(self.out.weight.float(), dim=1))
         return self.cosine_scale * cosine
 
     def _normalise(self, Z):

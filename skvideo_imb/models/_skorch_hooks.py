@@ -153,6 +153,9 @@ class SkorchHooks:
             if getattr(self, "class_weight_", None) is not None and "weight" not in kwargs:
                 kwargs["weight"] = torch.as_tensor(self.class_weight_, dtype=torch.float32)
             criterion = self.initialized_instance(self.criterion, kwargs)
+        if isinstance(criterion, LDAMLoss) and getattr(self, "history_", None):
+            # rebuilt after fitting (a loaded model): DRW as the epochs trained left it
+            criterion.reweight(drw_active(self, len(self.history_)))
         self.criterion_ = to_device(criterion, getattr(self, "device_", None))
         return self
 
@@ -260,7 +263,10 @@ class SkorchHooks:
         return getattr(self, prefix)(dataset, **kwargs)
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
-        """Cross-entropy, weighted by class and, when given, by sample.
+        """The loss of ``criterion_``, weighted by class and, when given, by sample.
+
+        For validation (``training=False``) LDAM's loss leaves out the DRW weights, so
+        that the validation loss means the same before and after the switch.
 
         Parameters
         ----------
@@ -280,9 +286,15 @@ class SkorchHooks:
         """
         weights = X.get("sample_weight") if isinstance(X, Mapping) else None
         y_true = to_tensor(y_true, device=self.device_)
-        if isinstance(self.criterion_, torch.nn.NLLLoss):  # as skorch's classifier does
+        criterion = self.criterion_
+        if not training and getattr(criterion, "drw", False):
+            # the validation loss keeps one definition over all epochs (early stopping
+            # compares it across the DRW switch): the margins, not the DRW weights
+            criterion = copy.copy(criterion)
+            criterion.drw = False
+        if isinstance(criterion, torch.nn.NLLLoss):  # as skorch's classifier does
             y_pred = torch.log(y_pred + torch.finfo(y_pred.dtype).eps)
         if weights is None:
-            return self.criterion_(y_pred, y_true)
+            return criterion(y_pred, y_true)
         weights = to_tensor(weights, device=self.device_).to(y_pred.dtype)
-        return weighted_loss(self.criterion_, y_pred, y_true, weights)
+        return weighted_loss(criterion, y_pred, y_true, weights)

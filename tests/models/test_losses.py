@@ -260,3 +260,71 @@ def test_class_weight_multiplies_the_class_balanced_weights():
                max_epochs=1).fit(X, y)
     expected = class_balanced_weights(np.bincount(y), 0.9999) * [2.0, 1.0, 1.0]
     np.testing.assert_allclose(clf.class_weight_, expected)
+
+
+# ---------------------------------------------------------------- edge cases
+def test_focal_gradient_is_finite_for_gamma_below_one_on_confident_samples():
+    logits = torch.tensor([[40.0, 0.0, 0.0], [0.5, 1.0, 0.0]], requires_grad=True)
+    loss = FocalLoss(gamma=0.5)(logits, torch.tensor([0, 2]))
+    loss.backward()
+    assert torch.isfinite(loss) and torch.isfinite(logits.grad).all()
+
+
+def test_the_loss_parameters_reach_the_criterion():
+    X, y = skewed()
+    assert tiny(loss="focal", focal_gamma=2.5, max_epochs=1).fit(X, y).criterion_.gamma \
+        == 2.5
+    ldam = tiny(loss="ldam", ldam_max_margin=0.3, max_epochs=1).fit(X, y).criterion_
+    assert float(ldam.margins.max()) == pytest.approx(0.3)
+    adjusted = tiny(loss="logit_adjusted", logit_tau=0.5, max_epochs=1).fit(X, y)
+    np.testing.assert_allclose(adjusted.criterion_.shift.numpy(),
+                               0.5 * np.log(np.bincount(y) / len(y)), rtol=1e-5)
+
+
+def test_ldam_validation_loss_leaves_out_the_drw_weights():
+    """Early stopping compares validation losses across the DRW switch: the switch
+    alone must not change them (the training loss it does change)."""
+    X, y = skewed()
+    clf = tiny(loss="ldam", drw_epoch=1, max_epochs=2).fit(X, y)
+    assert clf.criterion_.drw
+    logits, target = clf.forward(X), torch.as_tensor(y)
+    valid_on = clf.get_loss(logits, target, training=False)
+    train_on = clf.get_loss(logits, target, training=True)
+    assert clf.criterion_.drw            # the validation loss left the criterion alone
+    clf.criterion_.reweight(False)
+    valid_off = clf.get_loss(logits, target, training=False)
+    train_off = clf.get_loss(logits, target, training=True)
+    assert float(valid_on) == pytest.approx(float(valid_off))
+    assert float(train_on) != pytest.approx(float(train_off))
+    # and early stopping with LDAM-DRW runs through the switch
+    stopped = tiny(loss="ldam", drw_epoch=2, max_epochs=4, early_stopping=True,
+                   validation_fraction=0.25).fit(X, y)
+    assert len(stopped.history) == 4
+
+
+def test_ldam_drw_state_survives_pickling():
+    import pickle
+    X, y = skewed()
+    clf = tiny(loss="ldam", drw_epoch=1, max_epochs=2).fit(X, y)
+    assert clf.criterion_.drw
+    loaded = pickle.loads(pickle.dumps(clf))
+    assert loaded.criterion_.drw
+    np.testing.assert_allclose(loaded.criterion_.weight.numpy(),
+                               clf.criterion_.weight.numpy())
+
+
+def test_posthoc_after_fit_without_a_class_is_a_clear_error():
+    X, y = skewed()
+    clf = tiny(max_epochs=1).partial_fit(X[y < 2], y[y < 2], classes=[0, 1, 2])
+    clf.predict_proba(X)  # fine without adjustment
+    clf.set_params(posthoc_tau=1.0)
+    with pytest.raises(ValueError, match="class 2 had no sample"):
+        clf.predict_proba(X)
+
+
+def test_the_cosine_head_is_float32_under_bf16_autocast():
+    X, y = skewed()
+    clf = tiny(loss="ldam", precision="bf16", max_epochs=1).fit(X, y)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        logits = clf.module_(torch.as_tensor(X[:4], dtype=torch.float32))
+    assert logits.dtype == torch.float32

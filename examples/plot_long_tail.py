@@ -9,7 +9,7 @@ class-balanced, LDAM-DRW, balanced softmax, logit adjustment) or the *decision*
 (post-hoc logit adjustment) instead.  :class:`~skvideo_imb.ResBiLSTMClassifier` has
 all of them as parameters, so the comparison is a loop over settings of one
 pipeline.  This example runs it on the synthetic classes at a severe skew (the two
-smallest classes keep 3-4 training videos) and scores each setting by macro F1 and
+smallest classes keep 4 training videos each) and scores each setting by macro F1 and
 balanced accuracy over two seeds of the classifier.
 
 The full study, at three skews and five seeds, is ``skvideo-imb reproduce --study

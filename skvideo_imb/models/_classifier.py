@@ -225,6 +225,9 @@ class ResBiLSTMClassifier(NetState, MixedPrecision, SkorchHooks, NeuralNetClassi
     class_weight_ : ndarray of shape (n_classes,) or None
         Loss weight of each class of ``classes_`` (the class-balanced weights for
         ``loss="class_balanced"``).
+    loss_ : str
+        The ``loss`` the module and criterion were built for (a ``loss`` set after
+        ``fit`` takes effect at the next ``fit``).
     class_counts_ : ndarray of shape (n_classes,)
         Training samples of each class of ``classes_`` at the ``fit`` that initialised
         the net: the ``n_c`` of the count-based losses and of ``posthoc_tau``.
@@ -538,6 +541,7 @@ class ResBiLSTMClassifier(NetState, MixedPrecision, SkorchHooks, NeuralNetClassi
         """
         self._validate_own_params()
         self.device_ = _runtime.resolve_device(self.device)
+        self.loss_ = self.loss  # what the components are built for, whatever is set later
         self._initialize_precision()
         with self._resolved_device():  # skorch places the components on `device`
             return super().initialize()

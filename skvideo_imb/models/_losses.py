@@ -224,16 +224,17 @@ def build_loss(net, class_counts):
         None for ``loss="cross_entropy"`` (the ``criterion`` parameter is used).
     """
     weight = getattr(net, "class_weight_", None)
-    if net.loss not in ("cross_entropy", "class_balanced", "focal") and class_counts is None:
-        raise ValueError(f"{type(net).__name__}(loss={net.loss!r}) builds its loss from "
+    loss = getattr(net, "loss_", net.loss)  # as initialised (a loaded model: as fitted)
+    if loss not in ("cross_entropy", "class_balanced", "focal") and class_counts is None:
+        raise ValueError(f"{type(net).__name__}(loss={loss!r}) builds its loss from "
                          "the class counts of fit; fit it first.")
-    if net.loss == "focal":
+    if loss == "focal":
         return FocalLoss(net.focal_gamma, class_weight=weight)
-    if net.loss == "ldam":
+    if loss == "ldam":
         return LDAMLoss(class_counts, net.ldam_max_margin, class_weight=weight)
-    if net.loss == "balanced_softmax":
+    if loss == "balanced_softmax":
         return BalancedSoftmaxLoss(class_counts, weight=weight)
-    if net.loss == "logit_adjusted":
+    if loss == "logit_adjusted":
         return LogitAdjustedLoss(class_counts, net.logit_tau, weight=weight)
     return None  # cross_entropy and class_balanced: a cross-entropy with class_weight_
 

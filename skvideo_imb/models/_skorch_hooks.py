@@ -135,7 +135,8 @@ class SkorchHooks:
             "dropout": self.dropout,
             "lstm_dropout": self.lstm_dropout,
             "readout": self.readout,
-            "cosine_scale": LDAM_SCALE if self.loss == "ldam" else None,
+            "cosine_scale": LDAM_SCALE if getattr(self, "loss_", self.loss) == "ldam"
+            else None,
         }
         kwargs.update(self.get_params_for("module"))
         return kwargs

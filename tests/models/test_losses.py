@@ -328,3 +328,16 @@ def test_the_cosine_head_is_float32_under_bf16_autocast():
     with torch.autocast("cpu", dtype=torch.bfloat16):
         logits = clf.module_(torch.as_tensor(X[:4], dtype=torch.float32))
     assert logits.dtype == torch.float32
+
+
+def test_a_loss_set_after_fit_changes_nothing_until_the_next_fit():
+    import pickle
+    X, y = skewed()
+    clf = tiny(loss="ldam", max_epochs=2).fit(X, y)
+    proba = clf.predict_proba(X)
+    clf.set_params(loss="cross_entropy")
+    loaded = pickle.loads(pickle.dumps(clf))  # rebuilt as fitted: the cosine head
+    assert loaded.loss_ == "ldam" and isinstance(loaded.criterion_, LDAMLoss)
+    np.testing.assert_allclose(loaded.predict_proba(X), proba, atol=1e-6)
+    refit = loaded.fit(X, y)
+    assert refit.loss_ == "cross_entropy" and refit.module_.cosine_scale is None

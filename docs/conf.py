@@ -37,7 +37,7 @@ import skvideo_imb  # noqa: E402
 
 project = "skvideo_imb"
 author = "skvideo_imb developers"
-copyright = "2025, skvideo_imb developers"
+copyright = "2026, skvideo_imb developers"
 release = skvideo_imb.__version__
 version = ".".join(release.split(".")[:2])
 

@@ -23,7 +23,7 @@ PARSER = "skvideo_imb.cli:_parser"
 
 
 def _formatter(prog):
-    return argparse.HelpFormatter(prog, width=WIDTH, max_help_position=28)
+    return argparse.HelpFormatter(prog, width=WIDTH)  # argparse's own layout
 
 
 def command_parsers(factory=PARSER):
@@ -50,9 +50,13 @@ class CliReference(SphinxDirective):
     def run(self):
         import skvideo_imb.cli
 
-        # Rebuild this page whenever a command's module changes.
-        for path in sorted(Path(skvideo_imb.cli.__file__).parent.glob("*.py")):
-            self.env.note_dependency(str(path))
+        # Rebuild this page whenever a command's module, or what their help texts
+        # name (the profiles, samplers, losses), changes.
+        package = Path(skvideo_imb.cli.__file__).parent.parent
+        for folder in ("cli", "_recipes"):
+            for path in sorted((package / folder).glob("*.py")):
+                self.env.note_dependency(str(path))
+        self.env.note_dependency(str(package / "models" / "_losses.py"))
         lines = []
         prog = None
         for name, parser in command_parsers():

@@ -27,6 +27,8 @@ instead of scrolling them.  Set ``code_width_limit`` in ``conf.py`` to change th
 limit (0 turns the check off).
 """
 
+import unicodedata
+
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.util import logging
@@ -55,7 +57,8 @@ def _nesting(node):
         elif isinstance(node, addnodes.desc):  # an Admonition to docutils, not indented
             pass
         elif isinstance(node, (nodes.list_item, nodes.Admonition, nodes.block_quote,
-                               nodes.definition)):
+                               nodes.definition, nodes.field_body, nodes.entry,
+                               nodes.topic)):
             depth += 1
         node = node.parent
     return depth + max(0, entries - 1)
@@ -69,10 +72,23 @@ def _wrapped(node):
     return False
 
 
+def columns(line):
+    """How many columns ``line`` takes in a monospace font: tabs to 8, and the wide
+    (East Asian) characters two each."""
+    line = line.rstrip().expandtabs(8)
+    return len(line) + sum(unicodedata.east_asian_width(c) in "WF" for c in line)
+
+
 def too_wide(text, limit):
-    """``(line_number, line)`` of every line of ``text`` longer than ``limit``."""
+    """``(line_number, line)`` of every line of ``text`` wider than ``limit`` columns.
+
+    Examples
+    --------
+    >>> too_wide("ab\n\tx\n字字", 4)
+    [(2, '\tx')]
+    """
     return [(i, line) for i, line in enumerate(text.splitlines(), 1)
-            if len(line.rstrip()) > limit]
+            if columns(line) > limit]
 
 
 def check_code_width(app, doctree):
@@ -88,12 +104,12 @@ def check_code_width(app, doctree):
         wide = too_wide(node.astext(), node_limit)
         if not wide:
             continue
-        number, line = max(wide, key=lambda item: len(item[1]))
+        number, line = max(wide, key=lambda item: columns(item[1]))
         where = (" (from examples/" + docname.split("/")[-1] + ".py)"
                  if docname.startswith("auto_examples/") else "")
         logger.warning("code block with %d line(s) wider than %d characters%s; the "
                        "widest, line %d of the block, has %d: %r",
-                       len(wide), node_limit, where, number, len(line.rstrip()),
+                       len(wide), node_limit, where, number, columns(line),
                        line.strip()[:60] + "...", location=node,
                        type="code_width", subtype="line")
 

@@ -18,7 +18,6 @@ defines the constant, and autodoc only reads the module it was asked about; for 
 
 import pprint
 import sys
-import textwrap
 
 from sphinx.pycode import ModuleAnalyzer
 from sphinx.util import logging
@@ -32,6 +31,13 @@ class _Printer(pprint.PrettyPrinter):
     """pprint, but a class is written as its importable name (``torch.optim.Adam``)."""
 
     def format(self, obj, context, maxlevels, level):
+        if isinstance(obj, (set, frozenset)):  # sorted, so that builds agree
+            if not obj:
+                return f"{type(obj).__name__}()", True, False
+            body = ", ".join(sorted(self.format(item, context, maxlevels, level + 1)[0]
+                                    for item in obj))
+            text = "{" + body + "}"
+            return (text if type(obj) is set else f"frozenset({text})"), True, False
         if isinstance(obj, type):
             module = obj.__module__
             public = module.split("._")[0] if "._" in module else module
@@ -59,12 +65,19 @@ def format_value(value, width=WIDTH):
     if isinstance(value, (set, frozenset)):
         items = sorted(value, key=repr)
         name = type(value).__name__
+        if not items:
+            return f"{name}()"
         body = ", ".join(map(repr, items))
         if len(name) + len(body) + 4 <= width:
             return f"{name}({{{body}}})"
         indent = " " * (len(name) + 2)
         if all(isinstance(item, str) for item in items):
-            lines = textwrap.wrap(body, width - len(indent), break_on_hyphens=False)
+            lines = [""]  # items packed greedily, never split inside their quotes
+            for text in map(repr, items):
+                if lines[-1] and len(lines[-1]) + len(text) + 2 > width - len(indent):
+                    lines.append("")
+                lines[-1] += ("" if not lines[-1] else " ") + text + ","
+            lines[-1] = lines[-1][:-1]
         else:
             lines = [line for item in items
                      for line in (_pformat(item, width - len(indent)) + ",").splitlines()]

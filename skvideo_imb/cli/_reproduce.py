@@ -64,7 +64,7 @@ def add_parser(sub):
 
 def run(args, parser, argv=None):
     from .._progress import command_log
-    from ..experiments import load_experiment_data, run_reproduction, write_report
+    from ..experiments import run_reproduction, write_report
 
     if args.seeds is None:
         args.seeds = 5 if args.study == "long-tail" else 3
@@ -84,10 +84,7 @@ def run(args, parser, argv=None):
     if args.study == "long-tail":
         return _long_tail(args, parser, argv, seeds, weights, cache, log)
     start = time.perf_counter()
-    try:
-        first = load_experiment_data(args.data, random_state=seeds[0])
-    except (OSError, ValueError) as exc:  # a missing or malformed --data: a usage error
-        parser.error(f"--data {args.data}: {exc}")
+    first = _first_split(args.data, seeds[0], parser)
     counts = class_counts(first["y_train"])
     log(f"seed {seeds[0]}: train {len(first['X_train'])} videos {counts}; "
         f"test {len(first['X_test'])}")
@@ -97,16 +94,32 @@ def run(args, parser, argv=None):
                                    ablations=not args.no_ablations, device=args.device,
                                    n_jobs=n_jobs, log=log)
     runs = results["runs"]
-    run_info = {"command": "skvideo-imb " + " ".join(argv if argv is not None
-                                                      else sys.argv[1:]),
-                "data": args.data, "data_name": runs[0]["data_name"],
-                "profile": args.profile, "weights": weights, "seed": args.seed,
+    run_info = {"command": _command(argv), "data": args.data,
+                "data_name": runs[0]["data_name"], "profile": args.profile, "weights": weights, "seed": args.seed,
                 "device": args.device, "device_used": _devices_used(results),
                 "scheduler": args.scheduler,
                 "train_class_counts": runs[0]["train_class_counts"],
                 "n_test": runs[0]["n_test"], "cpu_count": os.cpu_count(),
                 "total_time_s": time.perf_counter() - start}
-    paths = write_report(results, out, run_info=run_info)
+    return _show(write_report(results, out, run_info=run_info), start)
+
+
+def _first_split(spec, seed, parser):
+    """The data of the first seed; a missing or malformed --data is a usage error."""
+    from ..experiments import load_experiment_data
+
+    try:
+        return load_experiment_data(spec, random_state=seed)
+    except (OSError, ValueError) as exc:
+        parser.error(f"--data {spec}: {exc}")
+
+
+def _command(argv):
+    return "skvideo-imb " + " ".join(argv if argv is not None else sys.argv[1:])
+
+
+def _show(paths, start):
+    """Print the written report's table and where its files are; the exit status."""
     print()
     print(paths["markdown"].read_text())
     print(f"wrote {', '.join(str(p) for p in paths.values())}")
@@ -115,30 +128,21 @@ def run(args, parser, argv=None):
 
 
 def _long_tail(args, parser, argv, seeds, weights, cache, log):
-    from ..experiments import (LONG_TAIL_DATA, load_experiment_data, run_long_tail_study,
-                               write_long_tail_report)
+    from ..experiments import LONG_TAIL_DATA, run_long_tail_study, write_long_tail_report
 
     start = time.perf_counter()
     data = list(LONG_TAIL_DATA) if args.data == "synthetic" else [args.data]
     for spec in data:
-        try:
-            first = load_experiment_data(spec, random_state=seeds[0])
-        except (OSError, ValueError) as exc:
-            parser.error(f"--data {spec}: {exc}")
+        first = _first_split(spec, seeds[0], parser)
         log(f"{spec}, seed {seeds[0]}: train {class_counts(first['y_train'])}")
     with scheduler(args.scheduler, log) as n_jobs:
         studies = run_long_tail_study(data, seeds=seeds, profile=args.profile,
                                       weights=weights, cache=cache, device=args.device,
                                       n_jobs=n_jobs, log=log)
-    run_info = {"command": "skvideo-imb " + " ".join(argv if argv is not None
-                                                      else sys.argv[1:]),
-                "study": "long-tail", "data": data, "profile": args.profile,
-                "weights": weights, "seeds": seeds, "device": args.device,
-                "scheduler": args.scheduler, "cpu_count": os.cpu_count(),
+    run_info = {"command": _command(argv), "study": "long-tail", "data": data,
+                "profile": args.profile, "weights": weights, "seeds": seeds,
+                "device": args.device, "scheduler": args.scheduler,
+                "cpu_count": os.cpu_count(),
                 "total_time_s": time.perf_counter() - start}
-    paths = write_long_tail_report(studies, Path(args.out), run_info=run_info)
-    print()
-    print(paths["markdown"].read_text())
-    print(f"wrote {', '.join(str(p) for p in paths.values())}")
-    print(f"total time {time.perf_counter() - start:.0f}s")
-    return 0
+    return _show(write_long_tail_report(studies, Path(args.out), run_info=run_info),
+                 start)

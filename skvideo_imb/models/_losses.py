@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-__all__ = ["LOSSES", "LDAM_SCALE", "build_loss", "check_loss_params",
+__all__ = ["LOSSES", "LDAM_SCALE", "build_loss", "built_loss", "check_loss_params",
            "class_balanced_weights", "default_drw_epoch", "drw_active", "fit_class_counts",
            "ldam_margins", "posthoc_shift"]
 
@@ -31,6 +31,10 @@ LDAM_SCALE = 30.0
 
 # the class-balanced weights of DRW (Cao et al.'s code fixes beta at 0.9999)
 _DRW_BETA = 0.9999
+# the losses built from the class counts, and those that also need them at fit (the
+# class-balanced loss is a cross-entropy whose class_weight_ fit derives from them)
+_BUILT_FROM_COUNTS = ("ldam", "balanced_softmax", "logit_adjusted")
+_FITTED_FROM_COUNTS = _BUILT_FROM_COUNTS + ("class_balanced",)
 
 
 def class_balanced_weights(class_counts, beta):
@@ -224,8 +228,8 @@ def build_loss(net, class_counts):
         None for ``loss="cross_entropy"`` (the ``criterion`` parameter is used).
     """
     weight = getattr(net, "class_weight_", None)
-    loss = getattr(net, "loss_", net.loss)  # as initialised (a loaded model: as fitted)
-    if loss not in ("cross_entropy", "class_balanced", "focal") and class_counts is None:
+    loss = built_loss(net)
+    if loss in _BUILT_FROM_COUNTS and class_counts is None:
         raise ValueError(f"{type(net).__name__}(loss={loss!r}) builds its loss from "
                          "the class counts of fit; fit it first.")
     if loss == "focal":
@@ -239,10 +243,24 @@ def build_loss(net, class_counts):
     return None  # cross_entropy and class_balanced: a cross-entropy with class_weight_
 
 
+def built_loss(net):
+    """The ``loss`` the net's module and criterion are built for: the parameter's value
+    at ``initialize`` (for a loaded model, at ``fit``), else the parameter.
+
+    Parameters
+    ----------
+    net : ResBiLSTMClassifier
+
+    Returns
+    -------
+    loss : str
+    """
+    return getattr(net, "loss_", net.loss)
+
+
 # the settings that need the class counts (a class without samples has no log n_c)
 def _uses_counts(net):
-    return net.loss in ("class_balanced", "ldam", "balanced_softmax", "logit_adjusted") \
-        or bool(net.posthoc_tau)
+    return net.loss in _FITTED_FROM_COUNTS or bool(net.posthoc_tau)
 
 
 def check_loss_params(net):

@@ -16,7 +16,7 @@ from skorch.dataset import ValidSplit
 from skorch.utils import is_dataset, to_device, to_numpy, to_tensor
 
 from ._inputs import validate_sequences
-from ._losses import LDAM_SCALE, LDAMLoss, build_loss, drw_active
+from ._losses import LDAM_SCALE, LDAMLoss, build_loss, built_loss, drw_active
 
 __all__ = ["SkorchHooks", "class_balanced_sampler", "weighted_loss"]
 
@@ -135,8 +135,7 @@ class SkorchHooks:
             "dropout": self.dropout,
             "lstm_dropout": self.lstm_dropout,
             "readout": self.readout,
-            "cosine_scale": LDAM_SCALE if getattr(self, "loss_", self.loss) == "ldam"
-            else None,
+            "cosine_scale": LDAM_SCALE if built_loss(self) == "ldam" else None,
         }
         kwargs.update(self.get_params_for("module"))
         return kwargs

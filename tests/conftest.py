@@ -3,8 +3,9 @@
 import os
 
 if os.environ.get("PYTEST_XDIST_WORKER"):
-    # `make test` runs one worker per core: each worker's torch (and every process it
-    # starts, which inherits this) takes its share of the cores instead of all of them.
+    # `make test` runs a worker per core plus one: each worker's torch (and every process
+    # it starts, which inherits this) takes its share of the cores (at least one thread)
+    # instead of all of them.
     # Set before torch is imported, so that a child process computes with the same
     # number of threads as the worker that compares its results.
     _workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))

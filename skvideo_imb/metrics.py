@@ -11,11 +11,15 @@ tables, ``fit``'s validation report, the model card) therefore also shows
   (:func:`imblearn.metrics.geometric_mean_score`), high only when every class is
   recalled.  One class never recalled would make it 0 whatever the others do, so that
   class's recall counts as :data:`GMEAN_CORRECTION` instead (imbalanced-learn's
-  ``correction``): the score still ranks two models that both miss a class.
+  ``correction``): the score still ranks two models that both miss a class.  Its
+  classes are those of ``y_true``, as for balanced accuracy: a class predicted but
+  absent from the true labels (a small class missing from a cross-validation fold) has
+  no recall and does not count.
 
 The same scores in a search: ``GridSearchCV(..., scoring=SCORING, refit="f1_macro")``.
 """
 
+import numpy as np
 from imblearn.metrics import geometric_mean_score
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score, make_scorer
 
@@ -24,12 +28,18 @@ __all__ = ["GMEAN_CORRECTION", "SCORING", "imbalanced_scores"]
 GMEAN_CORRECTION = 0.001
 """The recall a class never recalled counts with in the G-mean (instead of 0)."""
 
+def _gmean(y_true, y_pred):
+    """The G-mean of the recalls of the classes in ``y_true``."""
+    return geometric_mean_score(y_true, y_pred, labels=np.unique(y_true),
+                                correction=GMEAN_CORRECTION)
+
+
 SCORING = {
     "accuracy": "accuracy",
     "f1_macro": "f1_macro",
     "f1_weighted": "f1_weighted",
     "balanced_accuracy": "balanced_accuracy",
-    "gmean": make_scorer(geometric_mean_score, correction=GMEAN_CORRECTION),
+    "gmean": make_scorer(_gmean),
 }
 """The scores of :func:`imbalanced_scores`, as scikit-learn scorers, by the same names."""
 
@@ -67,5 +77,5 @@ def imbalanced_scores(y_true, y_pred):
         "f1_weighted": float(f1_score(y_true, y_pred, average="weighted",
                                       zero_division=0)),
         "balanced_accuracy": float(balanced_accuracy_score(y_true, y_pred)),
-        "gmean": float(geometric_mean_score(y_true, y_pred, correction=GMEAN_CORRECTION)),
+        "gmean": float(_gmean(y_true, y_pred)),
     }

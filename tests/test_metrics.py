@@ -42,3 +42,24 @@ def test_the_scorers_give_the_same_numbers_in_a_search():
     for name, scorer in SCORING.items():
         from sklearn.metrics import get_scorer
         assert get_scorer(scorer)(model, X, y) == pytest.approx(scores[name])
+
+
+def test_a_class_predicted_but_absent_from_the_truth_is_not_a_missed_class():
+    """A small class missing from a fold's true labels but predicted once: the G-mean
+    counts the recalls of the true classes only, as balanced accuracy does."""
+    from sklearn.dummy import DummyClassifier
+    from sklearn.metrics import get_scorer
+
+    y_true = ["run", "run", "walk", "walk"]
+    y_pred = ["run", "fall", "walk", "walk"]
+    scores = imbalanced_scores(y_true, y_pred)
+    assert scores["gmean"] == pytest.approx(np.sqrt(0.5 * 1.0))   # recalls of run, walk
+    assert scores["balanced_accuracy"] == pytest.approx(0.75)
+
+    class Fixed(DummyClassifier):  # predicts y_pred for the four samples
+        def predict(self, X):
+            return np.asarray(y_pred)
+
+    model = Fixed().fit(np.zeros((4, 1)), ["run", "fall", "walk", "walk"])
+    assert get_scorer(SCORING["gmean"])(model, np.zeros((4, 1)), y_true) == \
+        pytest.approx(np.sqrt(0.5))

@@ -32,7 +32,8 @@ def _recomputed(y_test, y_pred):
             "f1_weighted": f1_score(y_test, y_pred, average="weighted", zero_division=0),
             # recomputed from imbalanced-learn and scikit-learn, not skvideo_imb.metrics
             "balanced_accuracy": balanced_accuracy_score(y_test, y_pred),
-            "gmean": geometric_mean_score(y_test, y_pred, correction=0.001),
+            "gmean": geometric_mean_score(y_test, y_pred, labels=sorted(set(y_test)),
+                                          correction=0.001),
             "f1_order_only": f1_score(y_test, y_pred, labels=order_only, average="macro",
                                       zero_division=0)}
 

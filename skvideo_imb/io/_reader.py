@@ -188,7 +188,7 @@ def read_frames(video, indices=None, size=None):
         index = seek_index(video, key)
         if worth_seeking(index, wanted) and (known is None or known == index.n_frames):
             frames = read_by_seeking(video, wanted, index,
-                                     functools.partial(converted_frame, size=size))
+                                     functools.partial(converted_frame, size=size), key)
             if frames is not None:
                 return _stack(video, frames, indices)
     decoded = decode_to_end(video, wanted, size=size, stop_after=int(wanted[-1]))

@@ -19,9 +19,12 @@ a keyframe on, so reading frame ``k`` costs the frames from the keyframe before 
   decode up to the last wanted frame.  Seeking is chosen when it decodes at most half
   as many frames;
 * **the check**: PyAV seeks and decodes to the frame carrying the timestamp the index
-  gives for its number; its first frame must be pixel for pixel what OpenCV (the
-  decoder and colour conversion of a sequential read) gives for that number, else the
-  file is read by OpenCV's own seeking, each frame's timestamp checked.  A frame that
+  gives for its number.  After every seek the decoder's first picture must be the
+  keyframe aimed at, and a keyframe to the decoder too: a file whose listed keyframes
+  a decoder cannot start from (periodic intra refresh; an MP4 without a sync-sample
+  table) is never seeked in again.  The first frame must be pixel for pixel what
+  OpenCV (the decoder and colour conversion of a sequential read) gives for that
+  number, else the file is read by OpenCV's own seeking, each frame's timestamp checked.  A frame that
   is not where the index puts it abandons seeking for a sequential decode.  So a seek
   can cost time, never give another frame.
 """
@@ -43,6 +46,8 @@ _TIMESTAMP_TOLERANCE_MS = 0.5
 _INDEX_SIZE = 64
 _INDEXES = OrderedDict()  # file identity -> SeekIndex or None, the latest files
 _UNUSABLE = set()  # file identities whose index disagreed with decoding, this process
+_UNSEEKABLE = set()  # file identities whose listed keyframes a decoder cannot start from
+_NOT_A_KEYFRAME = object()
 _LOCK = threading.Lock()  # the featurizer's loader and callers' threads share these
 _GENERATION = 0  # indexes dropped so far
 
@@ -167,6 +172,7 @@ def forget_indexes():
     with _LOCK:
         _INDEXES.clear()
         _UNUSABLE.clear()
+        _UNSEEKABLE.clear()
 
 
 def _start(index, k, lookback):
@@ -215,11 +221,17 @@ def worth_seeking(index, wanted):
     return 2 * by_seeking <= sequential
 
 
-def read_by_seeking(path, wanted, index, convert):
+def read_by_seeking(path, wanted, index, convert, key=None):
     """The frames ``wanted`` (sorted, distinct), each checked against the index.
 
     PyAV seeks to the keyframe at or before each frame and decodes forward to the frame
-    whose timestamp the index gives.  Its first frame is compared with what OpenCV
+    whose timestamp the index gives.  After every seek, the first picture the decoder
+    shows must be that keyframe, marked a keyframe by the decoder itself: a container
+    may flag packets a decoder cannot start from (x264's periodic intra refresh, whose
+    recovery points are P-frames; an MP4 without a sync-sample table, where every
+    sample counts as a keyframe), and decoding from them gives broken pictures under
+    the right timestamps.  Such a file is then never read by seeking (the caller
+    decodes it sequentially).  The first frame is also compared with what OpenCV
     decodes for the same number (the decoder and colour conversion of a sequential
     read); should they differ in one pixel, the file is read by OpenCV's own seeking
     instead (which decodes from further back), each frame's timestamp checked.
@@ -232,6 +244,9 @@ def read_by_seeking(path, wanted, index, convert):
     index : SeekIndex
     convert : callable
         Maps a decoded BGR frame to the frame kept (as a sequential decode does).
+    key : hashable or None, default=None
+        The file's identity: a file whose keyframes failed the check is remembered
+        under it (this process) and not seeked in again.
 
     Returns
     -------
@@ -240,7 +255,14 @@ def read_by_seeking(path, wanted, index, convert):
         where the index puts it (the caller then decodes sequentially).
     """
     wanted = [int(k) for k in wanted]
+    if key is not None and key in _UNSEEKABLE:
+        return None
     pyav = _pyav_frames(path, wanted, index, convert)
+    if pyav is _NOT_A_KEYFRAME:  # keyframes a decoder cannot start from: never seek
+        if key is not None:
+            with _LOCK:
+                _UNSEEKABLE.add(key)
+        return None
     if pyav is not None:
         frames, first = pyav
         check = _opencv_frames(path, wanted[:1], index, lambda frame: frame)
@@ -250,7 +272,9 @@ def read_by_seeking(path, wanted, index, convert):
 
 
 def _pyav_frames(path, wanted, index, convert):
-    """(converted frames, the first frame as decoded) by PyAV, or None."""
+    """(converted frames, the first frame as decoded) by PyAV; None when a frame is not
+    where the index puts it; :data:`_NOT_A_KEYFRAME` when a seek did not start at the
+    keyframe it aimed at, or that picture is not a keyframe to the decoder."""
     import av
 
     frames, first = {}, None
@@ -259,12 +283,22 @@ def _pyav_frames(path, wanted, index, convert):
             stream = container.streams.video[0]
             decoding, position = None, 0
             for k in wanted:
+                aimed = None
                 if decoding is None or _seeks(index, k, position, 0):
                     container.seek(int(index.pts[k]), stream=stream, backward=True,
                                    any_frame=False)
                     decoding = container.decode(stream)
+                    aimed = int(index.pts[_start(index, k, 0)])
                 for picture in decoding:
-                    if picture.pts is None or picture.pts > index.pts[k]:
+                    if picture.pts is None:
+                        return None
+                    if aimed is not None and picture.pts >= aimed:
+                        # the first picture from the keyframe on (an open GOP's leading
+                        # pictures, shown before it, are not wanted) must be the keyframe
+                        if picture.pts != aimed or not picture.key_frame:
+                            return _NOT_A_KEYFRAME
+                        aimed = None
+                    if picture.pts > index.pts[k]:
                         return None  # passed it: not where the index says
                     if picture.pts == index.pts[k]:
                         break

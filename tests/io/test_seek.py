@@ -221,3 +221,56 @@ def test_when_pyav_and_opencv_disagree_opencv_seeks(long_file, seeks, monkeypatc
 
 
 _opencv_frames = _seek._opencv_frames
+
+
+def _intra_refresh(path, n=300):
+    """H.264 with x264's periodic intra refresh: no IDR after the first frame; the
+    container's "keyframes" are recovery points, P-frames a decoder cannot start from."""
+    frames = _frames(n)
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=25)
+        stream.width, stream.height, stream.pix_fmt = frames.shape[2], frames.shape[1], \
+            "yuv420p"
+        stream.options = {"x264-params": "intra-refresh=1:keyint=30", "bf": "0",
+                          "preset": "veryfast"}
+        for t, frame in enumerate(frames):
+            picture = av.VideoFrame.from_ndarray(frame, format="rgb24")
+            picture.pts = t
+            for packet in stream.encode(picture):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return str(path)
+
+
+def _without_sync_samples(path, n=300):
+    """An MPEG-4 file (a keyframe every 12 frames) whose MP4 has no sync-sample table
+    ('stss' renamed 'free'): every sample then counts as a keyframe."""
+    import cv2
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 25, (64, 48))
+    for frame in _frames(n):
+        writer.write(np.ascontiguousarray(frame[..., ::-1]))
+    writer.release()
+    data = path.read_bytes()
+    assert data.count(b"stss") == 1
+    path.write_bytes(data.replace(b"stss", b"free"))
+    return str(path)
+
+
+@pytest.mark.parametrize("make", [_intra_refresh, _without_sync_samples])
+def test_keyframes_a_decoder_cannot_start_from_are_never_seeked(make, tmp_path, seeks,
+                                                                monkeypatch):
+    path = make(tmp_path / "video.mp4")
+    index = _seek.seek_index(path)
+    wanted = np.array([0, 250])
+    # the container lists keyframes after frame 0, so seeking looks worth it ...
+    assert index is not None and len(index.keyframes) > 1
+    assert _seek.worth_seeking(index, wanted)
+    # ... but a decoder started there gives broken pictures under the right timestamps
+    np.testing.assert_array_equal(read_frames(path, wanted), _sequential(path, wanted))
+    assert seeks == [None]
+    tried = []
+    monkeypatch.setattr(_seek, "_pyav_frames", lambda *a: tried.append(a))
+    for k in (100, 200, 290):  # every later read of this file decodes sequentially
+        np.testing.assert_array_equal(read_frames(path, [0, k]), _sequential(path, [0, k]))
+    assert tried == [] and seeks == [None] * 4

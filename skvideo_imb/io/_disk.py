@@ -36,7 +36,7 @@ from ._seek import distrust, seek_index
 __all__ = ["IMAGE_EXTENSIONS", "VIDEO_EXTENSIONS", "Decoded", "check_path", "count_decoded",
            "decode_to_end", "file_identity", "find_videos", "forget_counts", "frame_count",
            "frame_files", "frame_rate", "is_frame_folder", "is_hidden", "is_path",
-           "list_folder", "video_name"]
+           "list_folder", "stored_count", "video_name"]
 
 VIDEO_EXTENSIONS = frozenset({
     ".avi", ".mp4", ".m4v", ".mkv", ".mov", ".webm", ".mpg", ".mpeg", ".wmv", ".flv",
@@ -351,9 +351,57 @@ def frame_rate(video):
 
 
 def _declared_count(cap):
-    """The frame count the container declares (0 when it declares none)."""
+    """The frame count OpenCV gives for a file (0 when it gives none).
+
+    A guess to plan with: where the container stores no count (Matroska, WebM, MPEG-TS)
+    OpenCV estimates one from the duration and the frame rate, and in an MP4 it counts
+    the frames an edit list hides.  :func:`stored_count` judges a decode that ends
+    before it.
+    """
     declared = cap.get(cv2.CAP_PROP_FRAME_COUNT)
     return int(declared) if np.isfinite(declared) and declared > 0 else 0
+
+
+def stored_count(path, declared):
+    """The frame count a file's container stores, for judging a decode that ended
+    before ``declared`` (OpenCV's count, :func:`_declared_count`).
+
+    With PyAV: 0 when the container stores no count (OpenCV's was an estimate from the
+    duration: too high for variable-frame-rate video or audio that outlasts the
+    video), else the stored count less the frames an edit list hides (a trimmed clip).
+    Without PyAV, or for a file PyAV cannot open, ``declared`` itself.
+
+    Parameters
+    ----------
+    path : str
+        A checked video file path.
+    declared : int
+
+    Returns
+    -------
+    n_frames : int
+    """
+    try:
+        import av
+    except ImportError:
+        return declared
+    try:
+        with av.open(path) as container:
+            stream = container.streams.video[0]
+            stored = int(stream.frames or 0)
+            if stored <= 0:
+                return 0
+            start, hidden = stream.start_time or 0, 0
+            try:
+                for packet in container.demux(stream):  # packets only, no decoding
+                    if packet.pts is not None and packet.size and (
+                            packet.is_discard or packet.pts < start):
+                        hidden += 1
+            except av.FFmpegError:
+                pass  # damaged further on: the frames hidden before that
+            return max(stored - hidden, 0)
+    except Exception:  # whatever PyAV raises for a file it cannot read: OpenCV's count
+        return declared
 
 
 class Decoded(NamedTuple):
@@ -601,8 +649,9 @@ def frame_count(path, store=None, decode=True, key=None):
 
 def count_decoded(path, decoded, store=None, key=None):
     """The frame count of a file decoded to its end, remembered in the memo and in
-    ``store``; refused when 0, warned about (once per file) when below the declared
-    count.  ``key`` is the file's identity from before decoding (taken now if None)."""
+    ``store``; refused when 0, warned about (once per file) when below the count the
+    container stores (:func:`stored_count`).  ``key`` is the file's identity from
+    before decoding (taken now if None)."""
     n, declared = decoded.n_frames, decoded.declared
     if n == 0:
         raise ValueError(f"{video_name(path)} has no decodable frames "
@@ -611,10 +660,12 @@ def count_decoded(path, decoded, store=None, key=None):
     if key in _FROM_INDEX and n < _COUNTS.get(key, 0):  # the index listed more
         _drop_index(key)
     if 0 < n < declared and key not in _WARNED_SHORT:
-        _WARNED_SHORT.add(key)
-        warnings.warn(f"{video_name(path)} declares {declared} frames but only {n} "
-                      f"could be decoded (a truncated or damaged file); its first "
-                      f"{n} frames are used.", RuntimeWarning, stacklevel=4)
+        declared = stored_count(path, declared)  # OpenCV's count may be an estimate
+        if n < declared:
+            _WARNED_SHORT.add(key)
+            warnings.warn(f"{video_name(path)} declares {declared} frames but only {n} "
+                          f"could be decoded (a truncated or damaged file); its first "
+                          f"{n} frames are used.", RuntimeWarning, stacklevel=4)
     _remember(key, n)
     if store is not None:
         store.put_count(key, n)

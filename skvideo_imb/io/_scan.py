@@ -9,7 +9,7 @@ import warnings
 from dataclasses import asdict, dataclass
 
 from .._progress import track
-from ._disk import check_path, decode_to_end, find_videos
+from ._disk import check_path, decode_to_end, find_videos, stored_count
 
 __all__ = ["VideoCheck", "scan_videos"]
 
@@ -67,9 +67,11 @@ def check_one(path, min_frames=2):
     if n == 0:
         return VideoCheck(path, "unreadable", 0, declared, "no frame could be decoded "
                           "(empty, truncated or corrupt)")
-    if declared and n < declared:
-        return VideoCheck(path, "truncated", n, declared,
-                          f"declares {declared} frames, {n} decode")
+    if declared and n < declared:  # OpenCV's count: an estimate, or the one stored?
+        declared = stored_count(path, declared) or None
+        if declared and n < declared:
+            return VideoCheck(path, "truncated", n, declared,
+                              f"declares {declared} frames, {n} decode")
     if n < min_frames:
         return VideoCheck(path, "suspicious", n, declared,
                           f"only {n} frame{'s' * (n != 1)} (fewer than {min_frames})")

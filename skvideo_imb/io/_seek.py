@@ -24,9 +24,9 @@ a keyframe on, so reading frame ``k`` costs the frames from the keyframe before 
   a decoder cannot start from (periodic intra refresh; an MP4 without a sync-sample
   table) is never seeked in again.  The first frame must be pixel for pixel what
   OpenCV (the decoder and colour conversion of a sequential read) gives for that
-  number, else the file is read by OpenCV's own seeking, each frame's timestamp checked.  A frame that
-  is not where the index puts it abandons seeking for a sequential decode.  So a seek
-  can cost time, never give another frame.
+  number, else the file is read by OpenCV's own seeking, each frame's timestamp
+  checked.  A frame that is not where the index puts it abandons seeking for a
+  sequential decode.  So a seek can cost time, never give another frame.
 """
 
 import os

@@ -299,6 +299,7 @@ def test_read_planned_replans_when_the_header_lies(tmp_path, video_frames, monke
     path = write_video(tmp_path / "v.avi", video_frames, "MJPG")
     _disk.forget_counts()
     monkeypatch.setattr(_disk, "_declared_count", lambda cap: 30)   # a wrong header
+    monkeypatch.setattr(_disk, "stored_count", lambda path, declared: declared)  # stored
     monkeypatch.setattr(_disk, "seek_index", lambda path, key=None: None)  # (and no index)
     with pytest.warns(RuntimeWarning, match="declares 30 frames but only 12"):
         n, indices, frames = read_planned(path, lambda n: evenly_spaced_indices(n, 4))

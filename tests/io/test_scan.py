@@ -69,3 +69,102 @@ def test_a_frame_folder_with_a_corrupt_image_is_unreadable(tmp_path):
     (folder / "f1.png").write_bytes(b"\x89PNG broken")
     (check,) = scan_videos([folder], progress=False)
     assert check.status == "unreadable" and "f1.png" in check.reason
+
+
+def _pyav_h264(path, n, *, steps_ms=None, audio_seconds=0.0, bframes=True):
+    """H.264 from PyAV: at 25 fps, or at the given frame steps (ms, variable rate); with
+    a silent audio track of ``audio_seconds`` (outlasting the video)."""
+    import fractions
+    av = pytest.importorskip("av")
+    frames = gradient_video(n)[..., ::-1]  # (BGR from the helper; RGB for PyAV)
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=25)
+        stream.width, stream.height, stream.pix_fmt = frames.shape[2], frames.shape[1], \
+            "yuv420p"
+        stream.options = {} if bframes else {"bf": "0"}
+        if steps_ms is not None:
+            stream.codec_context.time_base = fractions.Fraction(1, 1000)
+        audio = container.add_stream("pcm_s16le", rate=8000) if audio_seconds else None
+        for t, frame in enumerate(frames):
+            picture = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")
+            if steps_ms is not None:
+                picture.pts, picture.time_base = int(sum(steps_ms[:t])), \
+                    fractions.Fraction(1, 1000)
+            else:
+                picture.pts = t
+            for packet in stream.encode(picture):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+        if audio is not None:
+            samples = av.AudioFrame.from_ndarray(
+                np.zeros((1, int(8000 * audio_seconds)), np.int16), format="s16",
+                layout="mono")
+            samples.sample_rate, samples.pts = 8000, 0
+            for packet in audio.encode(samples):
+                container.mux(packet)
+            for packet in audio.encode():
+                container.mux(packet)
+    return str(path)
+
+
+def _hide_first_frames(path, k, frame_ticks=512):
+    """Trim an MP4 without re-encoding, as editors do: its edit list starts ``k``
+    frames later, so a player (and FFmpeg) shows ``k`` frames fewer than it stores."""
+    data = bytearray(Path(path).read_bytes())
+    at = data.index(b"elst")
+    assert int.from_bytes(data[at + 4:at + 12], "big") >> 32 == 0  # version 0, flags
+    assert int.from_bytes(data[at + 8:at + 12], "big") == 1         # one entry
+    media_time = at + 16                                            # after its duration
+    start = int.from_bytes(data[media_time:media_time + 4], "big", signed=True)
+    data[media_time:media_time + 4] = (start + k * frame_ticks).to_bytes(4, "big")
+    Path(path).write_bytes(bytes(data))
+    return str(path)
+
+
+@pytest.mark.parametrize("kind", ["variable frame rate mkv", "audio outlasts the video",
+                                  "trimmed by an edit list"])
+def test_a_complete_file_whose_opencv_count_is_an_estimate_is_not_truncated(
+        kind, tmp_path, recwarn):
+    """OpenCV's frame count is duration x frame rate where the container stores none
+    (Matroska) and counts the frames an edit list hides (MP4): a file that decodes
+    whole is not called truncated, and counting it does not warn."""
+    from skvideo_imb.io import _disk, count_frames
+    if kind == "variable frame rate mkv":
+        steps = list(np.random.RandomState(0).choice([33, 34, 66, 100], 40))
+        path, shown = _pyav_h264(tmp_path / "vfr.mkv", 40, steps_ms=steps), 40
+    elif kind == "audio outlasts the video":
+        path, shown = _pyav_h264(tmp_path / "audio.mkv", 25, audio_seconds=3.0), 25
+    else:
+        path = _pyav_h264(tmp_path / "trimmed.mp4", 60, bframes=False)
+        path, shown = _hide_first_frames(path, 10), 50
+    cap = cv2.VideoCapture(path)
+    assert cap.get(cv2.CAP_PROP_FRAME_COUNT) > shown   # what OpenCV says it holds
+    cap.release()
+    (check,) = scan_videos([path], progress=False)
+    assert (check.status, check.n_frames, check.reason) == ("ok", shown, "")
+    _disk.forget_counts()
+    assert count_frames(path) == shown
+    assert not [w for w in recwarn if "truncated" in str(w.message)]
+
+
+def test_a_truncated_mp4_is_still_called_truncated(tmp_path):
+    """The stored count, not the packets that survived, judges a cut file."""
+    path = _pyav_h264(tmp_path / "cut.mp4", 60, bframes=False)
+    data = Path(path).read_bytes()
+    moov = data.index(b"moov")  # PyAV writes the index after the frames: move it first
+    assert moov > data.index(b"mdat")
+    faststart = tmp_path / "faststart.mp4"
+    av = pytest.importorskip("av")
+    with av.open(path) as source, av.open(str(faststart), "w",
+                                          options={"movflags": "faststart"}) as out:
+        stream = out.add_stream_from_template(source.streams.video[0])
+        for packet in source.demux(source.streams.video[0]):
+            if packet.dts is not None:
+                packet.stream = stream
+                out.mux(packet)
+    data = faststart.read_bytes()
+    faststart.write_bytes(data[: len(data) * 2 // 3])
+    (check,) = scan_videos([str(faststart)], progress=False)
+    assert check.status == "truncated" and check.declared_frames == 60
+    assert 0 < check.n_frames < 60

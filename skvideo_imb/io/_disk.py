@@ -539,7 +539,9 @@ def _decode_folder(folder, keep, size, verify):
     wanted = {int(i) for i in (keep(0) if callable(keep) else keep)}
     frames, shape = {}, None
     for i in (range(len(files)) if verify else sorted(wanted)):
-        image = cv2.imread(str(files[i]), cv2.IMREAD_COLOR)
+        # the pixels as stored, as the one-size check measures them: an EXIF
+        # orientation tag (a phone photo's) would turn one frame of the video alone
+        image = cv2.imread(str(files[i]), cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION)
         if image is None:
             raise ValueError(f"{video_name(folder)}: frame image {files[i].name!r} "
                              "could not be decoded.")

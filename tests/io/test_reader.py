@@ -164,6 +164,25 @@ def test_folder_frames_of_different_sizes(tmp_path):
     assert read_frames(folder).shape == (1, 8, 8, 3)
 
 
+def test_folder_frames_are_read_as_stored_whatever_their_exif_orientation(tmp_path):
+    """A phone photo's EXIF orientation tag would turn one frame alone (and make it
+    another size than the one-size check measured): frames are read as stored."""
+    from PIL import Image
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    rng = np.random.RandomState(0)
+    stored = rng.randint(0, 256, (3, 40, 60, 3), dtype=np.uint8)
+    for k, frame in enumerate(stored):
+        exif = Image.Exif()
+        if k == 1:
+            exif[0x0112] = 6  # "rotate 90° clockwise to display"
+        Image.fromarray(frame).save(folder / f"{k}.png", exif=exif)
+    frames = read_frames(folder)
+    assert frames.shape == (3, 40, 60, 3)
+    np.testing.assert_array_equal(frames, stored)          # (PNG: lossless)
+    np.testing.assert_array_equal(read_frames(folder, [1]), stored[[1]])
+
+
 @pytest.mark.parametrize("array, match", [
     (np.zeros((4, 8, 8, 3), dtype=np.float32), "dtype uint8"),
     (np.zeros((8, 8), dtype=np.uint8), "got 2 dimensions"),

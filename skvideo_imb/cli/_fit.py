@@ -8,8 +8,9 @@ import time
 import numpy as np
 
 from .._recipes import (FROZEN_STEP, PROFILES, SAMPLERS, build_pipeline, class_counts,
-                        describe_profiles, make_classifier, make_featurizer,
-                        parse_data_spec, parse_weights, profile_settings)
+                        cross_validator, describe_profiles, has_groups, hold_out,
+                        make_classifier, make_featurizer, parse_data_spec, parse_weights,
+                        profile_settings)
 from ..metrics import imbalanced_scores
 from ..models import LOSSES
 
@@ -91,10 +92,13 @@ def _load(data):
 
 
 def _split(X, y, fraction, seed, parser):
-    from sklearn.model_selection import train_test_split
+    """(X_fit, y_fit, X_valid, y_valid, groups of X_fit): the clips of one source
+    video (a UCF101 group) all on one side."""
+    from ..datasets import video_groups
 
+    groups = video_groups(X)
     if fraction == 0:
-        return X, y, [], np.asarray([], dtype=y.dtype)
+        return X, y, [], np.asarray([], dtype=y.dtype), groups
     if not 0 < fraction < 1:
         parser.error(f"--validation-fraction must be in [0, 1), got {fraction}")
     small = [c for c, n in class_counts(y).items() if n < 2]
@@ -102,10 +106,9 @@ def _split(X, y, fraction, seed, parser):
         raise ValueError(f"--validation-fraction {fraction} needs at least 2 videos per "
                          f"class; {', '.join(small)} has 1. Add videos or pass "
                          "--validation-fraction 0.")
-    index = np.arange(len(X))
-    fit_idx, valid_idx = train_test_split(index, test_size=fraction, stratify=y,
-                                          random_state=seed)
-    return ([X[i] for i in fit_idx], y[fit_idx], [X[i] for i in valid_idx], y[valid_idx])
+    fit_idx, valid_idx = hold_out(y, fraction, seed, groups)
+    return ([X[i] for i in fit_idx], y[fit_idx], [X[i] for i in valid_idx], y[valid_idx],
+            groups[fit_idx])
 
 
 def _value(text):
@@ -162,7 +165,7 @@ def _build(args, X_fit, y_fit, cache, log):
 def run(args, parser, argv=None):
     import tempfile
 
-    from sklearn.model_selection import GridSearchCV, StratifiedKFold
+    from sklearn.model_selection import GridSearchCV
 
     from .._persistence import card_path, save_model
     from .._progress import command_log
@@ -170,14 +173,17 @@ def run(args, parser, argv=None):
     log = command_log(args.quiet)
     start = time.perf_counter()
     X, y = _load(args.data)
-    X_fit, y_fit, X_valid, y_valid = _split(X, y, args.validation_fraction, args.seed,
-                                            parser)
+    X_fit, y_fit, X_valid, y_valid, groups = _split(X, y, args.validation_fraction,
+                                                    args.seed, parser)
     counts = class_counts(y_fit)
     if len(counts) < 2:
         raise ValueError(f"{args.data!r} holds one class ({', '.join(counts)}); a "
                          "classifier needs at least two.")
     log(f"skvideo-imb fit: {len(X)} videos, {len(counts)} classes; training on "
         f"{len(X_fit)} {counts}, validating on {len(X_valid)}")
+    if has_groups(groups):
+        log(f"the clips of one source video stay together in every split "
+            f"({len(set(groups))} sources among the {len(X_fit)} training videos)")
     with tempfile.TemporaryDirectory(prefix="skvideo_imb_cache_") as scratch:
         cache = args.cache or scratch
         pipe, featurizer, settings, weights = _build(args, X_fit, y_fit, cache, log)
@@ -186,9 +192,8 @@ def run(args, parser, argv=None):
             grid = _grid(args.search, pipe, parser)
             log(f"search: {grid}, {args.cv} folds, macro F1")
             search = GridSearchCV(pipe, grid, scoring="f1_macro", refit=True,
-                                  cv=StratifiedKFold(args.cv, shuffle=True,
-                                                     random_state=args.seed))
-            pipe = search.fit(X_fit, y_fit).best_estimator_
+                                  cv=cross_validator(args.cv, args.seed, groups))
+            pipe = search.fit(X_fit, y_fit, groups=groups).best_estimator_
             search_info = {"grid": grid, "n_splits": search.n_splits_,
                            "best_params": search.best_params_,
                            "best_cv_f1_macro": float(search.best_score_),

@@ -1,11 +1,10 @@
 """Where the reproduction's videos come from: synthetic, a folder, or UCF101."""
 
 import numpy as np
-from sklearn.model_selection import train_test_split
 
-from .._recipes import parse_data_spec
+from .._recipes import hold_out, parse_data_spec
 from ..datasets import (ORDER_ONLY_PAIRS, load_ucf101, load_video_folder,
-                        make_synthetic_videos)
+                        make_synthetic_videos, video_groups)
 
 __all__ = ["SYNTHETIC_SKEWS", "load_experiment_data"]
 
@@ -31,7 +30,8 @@ def load_experiment_data(spec="synthetic", *, test_size=0.3, random_state=0):
         ``"synthetic:severe"`` (the same classes at another skew, see
         :data:`SYNTHETIC_SKEWS`), ``"ucf101:ROOT"`` (the paper's
         imbalanced UCF101 protocol on split 1), or the path of a class-per-folder
-        collection (split into train and test, stratified).
+        collection (split into train and test, stratified, the clips of one source
+        video on one side: :func:`~skvideo_imb.datasets.video_groups`).
     test_size : float, default=0.3
         Test fraction for the synthetic and folder data.
     random_state : int, default=0
@@ -69,9 +69,8 @@ def load_experiment_data(spec="synthetic", *, test_size=0.3, random_state=0):
     else:
         bunch = load_video_folder(location)
         X, y, name = list(bunch.videos), np.asarray(bunch.target), f"folder:{location}"
-    index = np.arange(len(X))
-    train_idx, test_idx = train_test_split(index, test_size=test_size, stratify=y,
-                                           random_state=random_state)
+    # the clips of one source video (a UCF101 group in a folder) on one side
+    train_idx, test_idx = hold_out(y, test_size, random_state, video_groups(X))
     return {"name": name, "order_only_classes": order_only,
             "X_train": [X[i] for i in train_idx], "y_train": np.asarray(y)[train_idx],
             "X_test": [X[i] for i in test_idx], "y_test": np.asarray(y)[test_idx]}

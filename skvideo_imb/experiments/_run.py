@@ -16,9 +16,10 @@ import numpy as np
 from joblib import Parallel, delayed, parallel_config
 from joblib.parallel import get_active_backend
 from sklearn.metrics import f1_score
-from sklearn.model_selection import train_test_split
 
-from .._recipes import class_counts, make_featurizer, make_sampler, profile_settings
+from .._recipes import (class_counts, hold_out, make_featurizer, make_sampler,
+                        profile_settings)
+from ..datasets import video_groups
 from ..metrics import imbalanced_scores
 from ._data import load_experiment_data
 from ._grid import ABLATIONS, ROWS, build_ablation_pipeline, build_row_pipeline
@@ -56,9 +57,7 @@ def _prepare(data, seed, settings, weights, cache, device, ablations, verbose, l
     if ablations:
         # Hold out 20% of the training *videos* before any oversampling (see
         # _HeldOutScores); the test set stays untouched for the table.
-        stratify = y_train if np.unique(y_train, return_counts=True)[1].min() >= 2 else None
-        fit_idx, valid_idx = train_test_split(np.arange(len(y_train)), test_size=0.2,
-                                              stratify=stratify, random_state=seed)
+        fit_idx, valid_idx = hold_out(y_train, 0.2, seed, video_groups(data["X_train"]))
         prepared["ablation"] = {
             "X_fit": [data["X_train"][i] for i in fit_idx], "y_fit": y_train[fit_idx],
             "X_valid": [data["X_train"][i] for i in valid_idx], "y_valid": y_train[valid_idx]}

@@ -231,6 +231,45 @@ def test_fit_cache_keeps_the_features_for_the_next_run(variant, tmp_path, capsys
 
 
 @pytest.mark.slow
+def test_fit_keeps_the_clips_of_a_source_video_on_one_side(videos, tmp_path, monkeypatch,
+                                                           capsys):
+    """UCF101-named clips (v_<Class>_g<NN>_c<MM>: one group, one source video): the
+    validation hold-out and every search fold keep a group on one side, else the
+    scores measure how well the model recognises a recording it was trained on."""
+    import shutil
+
+    from skvideo_imb.cli import _fit
+    data = tmp_path / "videos"
+    for folder in sorted(videos.iterdir()):
+        (data / folder.name).mkdir(parents=True)
+        for k, path in enumerate(sorted(folder.glob("*.avi"))):  # 6 clips: 3 groups of 2
+            shutil.copy(path, data / folder.name / f"v_{folder.name}_g{k // 2:02d}_c{k % 2}.avi")
+    splits, held, real_cv, real_split = [], [], _fit.cross_validator, _fit._split
+
+    def cross_validator(n_splits, seed, groups):
+        cv = real_cv(n_splits, seed, groups)
+        classes = np.array([g.split("_g")[0] for g in groups])
+        splits.extend((set(groups[train]), set(groups[test]))
+                      for train, test in cv.split(groups, classes, groups))
+        return cv
+
+    def split(*args):
+        result = real_split(*args)
+        held.append({Path(p).stem.rsplit("_c", 1)[0][2:] for p in result[2]})
+        return result
+    monkeypatch.setattr(_fit, "cross_validator", cross_validator)
+    monkeypatch.setattr(_fit, "_split", split)
+    assert main(["fit", str(data), "--out", str(tmp_path / "m.skops"), *FIT[:-1], "1",
+                 "--quiet", "--validation-fraction", "0.34", "--search", "hidden_size=4,8",
+                 "--cv", "2"]) == 0
+    (validation,) = held
+    assert len(splits) == 2 and validation
+    for train, test in splits:
+        assert not train & test                        # no group on both sides of a fold
+        assert not (train | test) & validation         # nor of the hold-out
+
+
+@pytest.mark.slow
 def test_fit_seed_decides_the_model(tmp_path):
     """Another seed, another model (tiny data; the same seed gives the same model:
     test_the_same_data_in_another_folder_gives_the_same_model)."""

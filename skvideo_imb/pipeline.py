@@ -117,8 +117,16 @@ class VideoPipeline(Pipeline):
                 est.set_params(n_frames=self.n_frames)
 
     def _check_n_frames(self):
-        values = {name: est.get_params(deep=False)["n_frames"]
-                  for name, est in _steps_with_n_frames(self.steps)}
+        values = {}
+        for name, step in self.steps:
+            holder = _n_frames_holder(step)
+            if holder is None:
+                continue
+            # a wrapped estimator (FrozenEstimator) is not fitted again: the frame count
+            # it works with is the fitted one, whatever its parameter says since
+            fitted = holder is not step and hasattr(holder, "n_frames_")
+            values[name] = holder.n_frames_ if fitted else \
+                holder.get_params(deep=False)["n_frames"]
         distinct = {v for v in values.values() if v is not None}
         if self.n_frames is not None:
             distinct.add(self.n_frames)

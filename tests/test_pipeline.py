@@ -114,6 +114,12 @@ def test_n_frames_of_a_frozen_featurizer_is_checked(data):
         pipe.fit(X, y)
     pipe.set_params(n_frames=4)  # a frozen step is not changed, but now agrees
     assert pipe.fit(X, y).predict(X[:2]).shape == (2,)
+    # its parameter set after fit changes nothing it computes: the fitted count is checked
+    # (8 frames: the classifier alone would fold 4 frames' features into 8 silently)
+    frozen.estimator.set_params(n_frames=8)
+    pipe.set_params(resbilstmclassifier__n_frames=8, n_frames=None)
+    with pytest.raises(ValueError, match="frozenestimator.: 4"):
+        pipe.fit(X, y)
 
 
 @pytest.mark.slow

@@ -2,6 +2,7 @@
 
 import ast
 import json
+import os
 import sys
 import time
 
@@ -91,6 +92,17 @@ def _load(data):
     return list(videos), np.asarray(target)
 
 
+def _check_options(args, parser):
+    """What is wrong with the options, found before minutes of featurizing."""
+    for option, value, least in (("--epochs", args.epochs, 1), ("--n-frames", args.n_frames, 1),
+                                 ("--cv", args.cv, 2)):
+        if value is not None and value < least:
+            parser.error(f"{option} must be at least {least}, got {value}")
+    folder = os.path.dirname(os.path.abspath(args.out))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"--out {args.out}: the folder {folder} does not exist")
+
+
 def _split(X, y, fraction, seed, parser):
     """(X_fit, y_fit, X_valid, y_valid, groups of X_fit): the clips of one source
     video (a UCF101 group) all on one side."""
@@ -170,6 +182,7 @@ def run(args, parser, argv=None):
     from .._persistence import card_path, save_model
     from .._progress import command_log
 
+    _check_options(args, parser)
     log = command_log(args.quiet)
     start = time.perf_counter()
     X, y = _load(args.data)

@@ -312,6 +312,8 @@ def test_a_timeline_switches_label_where_two_videos_join(tmp_path):
 @pytest.mark.parametrize("argv, message", [
     (["fit", "{missing}", "--out", "{tmp}/m.skops"], "does not exist"),
     (["fit", "{flat}", "--out", "{tmp}/m.skops"], "has no class subfolders"),
+    # before anything is featurized or trained
+    (["fit", "{flat}", "--out", "{tmp}/no/m.skops"], "the folder {tmp}/no does not exist"),
     (["predict", "{corrupt}", "{tmp}"], "is refused: not a skops model file"),
     (["predict", "{tmp}", "{tmp}"], "is a directory, not a model file"),
     (["predict", "{missing}", "{tmp}"], "does not exist"),
@@ -322,7 +324,7 @@ def test_expected_failures_print_one_line_and_exit_non_zero(argv, message, tmp_p
     (tmp_path / "corrupt.skops").write_bytes(b"PK\x03\x04 damaged")
     names = {"missing": tmp_path / "nowhere", "flat": tmp_path / "flat",
              "corrupt": tmp_path / "corrupt.skops", "tmp": tmp_path}
-    argv = [a.format(**names) for a in argv]
+    argv, message = [a.format(**names) for a in argv], message.format(**names)
     assert main(argv) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0] and "Traceback" not in err[0]
@@ -422,6 +424,19 @@ def test_predict_accounts_for_every_argument(model, videos, tmp_path, capsys):
     from skvideo_imb import InceptionFeaturizer
     with pytest.raises(ValueError, match="a frame folder holds frames of one size"):
         InceptionFeaturizer(2, weights=None, image_size=75, engine="torch").fit([str(mixed)])
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--epochs", "0"], "--epochs must be at least 1, got 0"),
+    (["--n-frames", "-1"], "--n-frames must be at least 1, got -1"),
+    (["--cv", "1"], "--cv must be at least 2, got 1")])
+def test_impossible_fit_options_are_usage_errors_before_any_work(options, message, tmp_path,
+                                                                 capsys, monkeypatch):
+    from skvideo_imb.cli import _fit
+    monkeypatch.setattr(_fit, "_load", lambda data: pytest.fail("loaded the data"))
+    with pytest.raises(SystemExit) as done:
+        main(["fit", str(tmp_path), "--out", str(tmp_path / "m.skops"), *options])
+    assert done.value.code == 2 and message in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("options, message", [

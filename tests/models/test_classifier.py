@@ -81,6 +81,21 @@ def test_invalid_own_parameter_is_an_error():
         tiny(precision="fp8").fit(X, y)
 
 
+@pytest.mark.parametrize("param, value", [
+    ("max_epochs", 0), ("max_epochs", -3), ("lr", 0.0), ("lr", -1e-3),
+    ("batch_size", 0), ("batch_size", -2)])
+def test_training_settings_that_cannot_train_are_an_error(param, value):
+    """No epoch, no step or no batch: refused at fit, not a random network fitted."""
+    X, y = blobs(12)
+    with pytest.raises(ValueError, match=f"'{param}' parameter"):
+        tiny(**{param: value}).fit(X, y)
+
+
+def test_a_batch_of_everything_is_allowed():
+    X, y = blobs(12)
+    assert tiny(batch_size=-1, max_epochs=1).fit(X, y).predict(X).shape == (len(y),)
+
+
 def test_module_built_from_own_params_and_data(blob_data):
     X, y = blob_data
     clf = tiny(hidden_size=6, num_layers=3, bidirectional=False, fc_size=7,

@@ -194,6 +194,14 @@ def run(args, parser, argv=None):
                          "classifier needs at least two.")
     log(f"skvideo-imb fit: {len(X)} videos, {len(counts)} classes; training on "
         f"{len(X_fit)} {counts}, validating on {len(X_valid)}")
+    if args.search:  # every fold's training part must hold every class
+        sources = {c: len(set(groups[y_fit == c])) for c in counts}
+        few = {c: n for c, n in sources.items() if n < args.cv}
+        if few:
+            raise ValueError(f"--cv {args.cv} needs at least {args.cv} training "
+                             f"{'source videos' if has_groups(groups) else 'videos'} per "
+                             f"class; {', '.join(f'{c} has {n}' for c, n in few.items())}. "
+                             "Lower --cv or add videos.")
     if has_groups(groups):
         log(f"the clips of one source video stay together in every split "
             f"({len(set(groups))} sources among the {len(X_fit)} training videos)")

@@ -314,6 +314,9 @@ def test_a_timeline_switches_label_where_two_videos_join(tmp_path):
     (["fit", "{flat}", "--out", "{tmp}/m.skops"], "has no class subfolders"),
     # before anything is featurized or trained
     (["fit", "{flat}", "--out", "{tmp}/no/m.skops"], "the folder {tmp}/no does not exist"),
+    (["fit", "{few}", "--out", "{tmp}/m.skops", "--search", "hidden_size=4,8", "--cv", "3",
+      "--validation-fraction", "0"], "--cv 3 needs at least 3 training videos per class; "
+     "b has 2. Lower --cv or add videos."),
     (["predict", "{corrupt}", "{tmp}"], "is refused: not a skops model file"),
     (["predict", "{tmp}", "{tmp}"], "is a directory, not a model file"),
     (["predict", "{missing}", "{tmp}"], "does not exist"),
@@ -322,7 +325,12 @@ def test_expected_failures_print_one_line_and_exit_non_zero(argv, message, tmp_p
     (tmp_path / "flat").mkdir()
     (tmp_path / "flat" / "a.avi").write_bytes(b"x")
     (tmp_path / "corrupt.skops").write_bytes(b"PK\x03\x04 damaged")
+    for label, n in (("a", 3), ("b", 2)):  # (listed, never decoded: refused before)
+        (tmp_path / "few" / label).mkdir(parents=True)
+        for k in range(n):
+            (tmp_path / "few" / label / f"{k}.avi").write_bytes(b"x")
     names = {"missing": tmp_path / "nowhere", "flat": tmp_path / "flat",
+             "few": tmp_path / "few",
              "corrupt": tmp_path / "corrupt.skops", "tmp": tmp_path}
     argv, message = [a.format(**names) for a in argv], message.format(**names)
     assert main(argv) == 1

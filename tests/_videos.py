@@ -46,3 +46,27 @@ def write_h264(path, frames, fps=25, gop=250, crf=23):
         for packet in stream.encode():
             container.mux(packet)
     return str(path)
+
+
+def mux_frames(container, stream, frames, steps_ms=None):
+    """Encode RGB uint8 frames into a PyAV ``stream`` and mux them, then flush it.
+
+    Frame ``t`` is stamped ``t`` (in the stream's frame rate), or, with ``steps_ms``,
+    the sum of the first ``t`` steps in milliseconds (a variable frame rate; the
+    stream's codec time base must then be 1/1000).
+    """
+    import fractions
+
+    import av
+    for t, frame in enumerate(frames):
+        picture = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")
+        if steps_ms is None:
+            picture.pts = t
+        else:
+            picture.pts = int(sum(steps_ms[:t]))
+            picture.time_base = fractions.Fraction(1, 1000)
+        for packet in stream.encode(picture):
+            container.mux(packet)
+    for packet in stream.encode():
+        container.mux(packet)
+

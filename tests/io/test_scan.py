@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
-from _videos import gradient_video, write_video
+from _videos import gradient_video, mux_frames, write_video
 from skvideo_imb.io import find_videos, scan_videos
 
 
@@ -85,17 +85,7 @@ def _pyav_h264(path, n, *, steps_ms=None, audio_seconds=0.0, bframes=True):
         if steps_ms is not None:
             stream.codec_context.time_base = fractions.Fraction(1, 1000)
         audio = container.add_stream("pcm_s16le", rate=8000) if audio_seconds else None
-        for t, frame in enumerate(frames):
-            picture = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")
-            if steps_ms is not None:
-                picture.pts, picture.time_base = int(sum(steps_ms[:t])), \
-                    fractions.Fraction(1, 1000)
-            else:
-                picture.pts = t
-            for packet in stream.encode(picture):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
+        mux_frames(container, stream, frames, steps_ms)
         if audio is not None:
             samples = av.AudioFrame.from_ndarray(
                 np.zeros((1, int(8000 * audio_seconds)), np.int16), format="s16",

@@ -5,6 +5,7 @@ import fractions
 import numpy as np
 import pytest
 
+from _videos import mux_frames
 from skvideo_imb.io import (_disk, _reader, _seek, count_frames, decode_to_end,
                             file_identity, read_frames)
 
@@ -35,17 +36,7 @@ def _write(path, n, codec, gop, *, bframes=True, vfr=False):
         if vfr:
             stream.codec_context.time_base = fractions.Fraction(1, 1000)
         steps = np.random.RandomState(1).choice([20, 40, 80], n)
-        for t, frame in enumerate(frames):
-            picture = av.VideoFrame.from_ndarray(frame, format="rgb24")
-            if vfr:
-                picture.pts = int(steps[:t].sum())
-                picture.time_base = fractions.Fraction(1, 1000)
-            else:
-                picture.pts = t
-            for packet in stream.encode(picture):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
+        mux_frames(container, stream, frames, steps.tolist() if vfr else None)
     return str(path)
 
 
@@ -233,13 +224,7 @@ def _intra_refresh(path, n=300):
             "yuv420p"
         stream.options = {"x264-params": "intra-refresh=1:keyint=30", "bf": "0",
                           "preset": "veryfast"}
-        for t, frame in enumerate(frames):
-            picture = av.VideoFrame.from_ndarray(frame, format="rgb24")
-            picture.pts = t
-            for packet in stream.encode(picture):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
+        mux_frames(container, stream, frames)
     return str(path)
 
 

@@ -82,7 +82,7 @@ def test_invalid_own_parameter_is_an_error():
 
 
 @pytest.mark.parametrize("param, value", [
-    ("max_epochs", 0), ("max_epochs", -3), ("lr", 0.0), ("lr", -1e-3),
+    ("max_epochs", 0), ("max_epochs", -3), ("lr", -1e-3), ("lr", float("nan")),
     ("batch_size", 0), ("batch_size", -2)])
 def test_training_settings_that_cannot_train_are_an_error(param, value):
     """No epoch, no step or no batch: refused at fit, not a random network fitted."""

@@ -55,7 +55,7 @@ import torchvision
 from skvideo_imb import InceptionFeaturizer, _runtime
 from skvideo_imb.features import _backbones as bb
 from skvideo_imb.features import _engine_choice
-from skvideo_imb.io import _disk, _seek, evenly_spaced_indices, read_planned
+from skvideo_imb.io import _disk, _seek, count_frames, evenly_spaced_indices, read_planned
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests"))
 from _videos import write_h264  # noqa: E402  (the tests' PyAV writer)
@@ -193,18 +193,14 @@ def _decode_cost(path, threads, rounds=3):
     best = (np.inf, np.inf)
     for _ in range(rounds):
         start, cpu = time.perf_counter(), _process_cpu()
-        cap = cv2.VideoCapture(path, cv2.CAP_FFMPEG, [cv2.CAP_PROP_N_THREADS, threads])
-        while cap.grab():
-            pass
-        cap.release()
+        decode_opencv_threads([path], threads)
         best = min(best, (time.perf_counter() - start, _process_cpu() - cpu))
     return best
 
 
 def _conversion_cpu(path, n_frames, size):
     """CPU seconds of retrieving and converting the frames the reader keeps."""
-    count = _disk.decode_to_end(path).n_frames
-    keep = set(evenly_spaced_indices(count, n_frames).tolist())
+    keep = set(evenly_spaced_indices(count_frames(path), n_frames).tolist())
     threads, spent = cv2.getNumThreads(), 0.0
     cv2.setNumThreads(1)  # the conversions' work on this thread only
     try:

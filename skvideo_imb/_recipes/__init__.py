@@ -3,8 +3,9 @@
 One place for each decision both of them make: the size profiles, what a ``DATA``
 specification means, which sampler a name stands for (and SMOTE's neighbourhood rule),
 how a pipeline is built around a fitted, frozen featurizer, how videos are held out
-and folded (keeping a source video's clips together), and where parallel work runs.  ``skvideo_imb.cli`` and ``skvideo_imb.experiments`` import from here, never from
-each other.
+and folded (keeping a source video's clips together), and where parallel work runs.
+``skvideo_imb.cli`` and ``skvideo_imb.experiments`` import from here, never from each
+other.
 """
 
 from ._build import (FROZEN_STEP, SAMPLERS, build_pipeline, freeze, make_classifier,

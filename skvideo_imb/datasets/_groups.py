@@ -5,6 +5,8 @@ import re
 
 import numpy as np
 
+from ..io._disk import is_path
+
 __all__ = ["video_groups"]
 
 # UCF101 names a clip v_<Class>_g<NN>_c<MM>: the clips of one group come from one long
@@ -43,11 +45,10 @@ def video_groups(videos):
     """
     groups = []
     for k, video in enumerate(videos):
-        match = None
-        if isinstance(video, (str, os.PathLike)):
-            name = os.path.basename(os.path.normpath(os.fspath(video)))
-            match = _UCF101_CLIP.match(os.path.splitext(name)[0])
-        groups.append(match["group"] if match else
-                      f"video {k}: {video}" if isinstance(video, (str, os.PathLike))
-                      else f"video {k}")
+        if not is_path(video):  # an array or a clip: a video of its own
+            groups.append(f"video {k}")
+            continue
+        name = os.path.basename(os.path.normpath(os.fspath(video)))
+        match = _UCF101_CLIP.match(os.path.splitext(name)[0])
+        groups.append(match["group"] if match else f"video {k}: {video}")
     return np.asarray(groups, dtype=str)

@@ -31,12 +31,12 @@ import cv2
 import numpy as np
 
 from ._pixels import bgr_to_rgb, resize_square
-from ._seek import distrust, seek_index
+from ._seek import distrust, seek_index, stored_count
 
 __all__ = ["IMAGE_EXTENSIONS", "VIDEO_EXTENSIONS", "Decoded", "check_path", "count_decoded",
            "decode_to_end", "file_identity", "find_videos", "forget_counts", "frame_count",
            "frame_files", "frame_rate", "is_frame_folder", "is_hidden", "is_path",
-           "list_folder", "stored_count", "video_name"]
+           "list_folder", "video_name"]
 
 VIDEO_EXTENSIONS = frozenset({
     ".avi", ".mp4", ".m4v", ".mkv", ".mov", ".webm", ".mpg", ".mpeg", ".wmv", ".flv",
@@ -360,48 +360,6 @@ def _declared_count(cap):
     """
     declared = cap.get(cv2.CAP_PROP_FRAME_COUNT)
     return int(declared) if np.isfinite(declared) and declared > 0 else 0
-
-
-def stored_count(path, declared):
-    """The frame count a file's container stores, for judging a decode that ended
-    before ``declared`` (OpenCV's count, :func:`_declared_count`).
-
-    With PyAV: 0 when the container stores no count (OpenCV's was an estimate from the
-    duration: too high for variable-frame-rate video or audio that outlasts the
-    video), else the stored count less the frames an edit list hides (a trimmed clip).
-    Without PyAV, or for a file PyAV cannot open, ``declared`` itself.
-
-    Parameters
-    ----------
-    path : str
-        A checked video file path.
-    declared : int
-
-    Returns
-    -------
-    n_frames : int
-    """
-    try:
-        import av
-    except ImportError:
-        return declared
-    try:
-        with av.open(path) as container:
-            stream = container.streams.video[0]
-            stored = int(stream.frames or 0)
-            if stored <= 0:
-                return 0
-            start, hidden = stream.start_time or 0, 0
-            try:
-                for packet in container.demux(stream):  # packets only, no decoding
-                    if packet.pts is not None and packet.size and (
-                            packet.is_discard or packet.pts < start):
-                        hidden += 1
-            except av.FFmpegError:
-                pass  # damaged further on: the frames hidden before that
-            return max(stored - hidden, 0)
-    except Exception:  # whatever PyAV raises for a file it cannot read: OpenCV's count
-        return declared
 
 
 class Decoded(NamedTuple):

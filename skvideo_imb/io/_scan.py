@@ -9,7 +9,8 @@ import warnings
 from dataclasses import asdict, dataclass
 
 from .._progress import track
-from ._disk import check_path, decode_to_end, find_videos, stored_count
+from ._disk import check_path, decode_to_end, find_videos
+from ._seek import stored_count
 
 __all__ = ["VideoCheck", "scan_videos"]
 

@@ -38,7 +38,7 @@ import cv2
 import numpy as np
 
 __all__ = ["SeekIndex", "distrust", "forget_indexes", "generation", "plan_cost", "read_by_seeking",
-           "seek_index", "worth_seeking"]
+           "seek_index", "stored_count", "worth_seeking"]
 
 _OPENCV_LOOKBACK = 16   # OpenCV seeks to the keyframe before frame k - 16, then decodes
 _SEEK_OVERHEAD = 4      # a seek's own cost (demuxer seek, decoder flush), in frames
@@ -91,12 +91,10 @@ def _build_index(path):
             start = stream.start_time or 0
             time_base = stream.time_base
             packets = []
-            for packet in container.demux(stream):
-                if packet.pts is None or packet.size == 0:
-                    continue
-                if packet.is_discard or packet.pts < start:
+            for pts, keyframe, hidden in _listed_packets(container, stream):
+                if hidden:
                     return None  # an edit list's pre-roll: not frames a decoder shows
-                packets.append((packet.pts, packet.is_keyframe))
+                packets.append((pts, keyframe))
     except Exception:  # whatever a damaged file raises: not indexed, decoded instead
         return None
     if time_base is None or not packets or declared != len(packets):
@@ -113,6 +111,56 @@ def _build_index(path):
     if len(keyframes) == 0 or keyframes[0] != 0:
         return None
     return SeekIndex(ms, keyframes, pts)
+
+
+def _listed_packets(container, stream):
+    """(pts, keyframe, hidden) of each packet of ``stream``, demuxed, not decoded;
+    ``hidden``: a frame an edit list hides (a pre-roll, a trimmed clip's start)."""
+    start = stream.start_time or 0
+    for packet in container.demux(stream):
+        if packet.pts is None or packet.size == 0:
+            continue  # (the demuxer's closing empty packet)
+        yield packet.pts, packet.is_keyframe, bool(packet.is_discard or packet.pts < start)
+
+
+def stored_count(path, declared):
+    """The frame count a file's container stores, for judging a decode that ended
+    before ``declared`` (OpenCV's count, ``CAP_PROP_FRAME_COUNT``).
+
+    With PyAV: 0 when the container stores no count (OpenCV's was an estimate from the
+    duration: too high for variable-frame-rate video or audio that outlasts the
+    video), else the stored count less the frames an edit list hides (a trimmed clip).
+    Without PyAV, or for a file PyAV cannot open, ``declared`` itself.
+
+    Parameters
+    ----------
+    path : str
+        A checked video file path.
+    declared : int
+
+    Returns
+    -------
+    n_frames : int
+    """
+    try:
+        import av
+    except ImportError:
+        return declared
+    try:
+        with av.open(path) as container:
+            stream = container.streams.video[0]
+            stored = int(stream.frames or 0)
+            if stored <= 0:
+                return 0
+            hidden = 0
+            try:
+                for _, _, frame_hidden in _listed_packets(container, stream):
+                    hidden += frame_hidden
+            except av.FFmpegError:
+                pass  # damaged further on: the frames hidden before that
+            return max(stored - hidden, 0)
+    except Exception:  # whatever PyAV raises for a file it cannot read: OpenCV's count
+        return declared
 
 
 def seek_index(path, key=None):

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import _children
 from _videos import write_video
 from skvideo_imb import Clip
 from skvideo_imb.features import InceptionFeaturizer
@@ -235,12 +236,8 @@ def _two_processes(fitted, videos, tmp_path, twin, mode):
     model_file.write_bytes(pickle.dumps(twin(fitted, cache=str(cache))))
     np.save(data_file, videos)
     outs = [str(tmp_path / f"out{k}.npy") for k in range(2)]
-    script = tmp_path / "child.py"
-    script.write_text(CHILD)
-    env = dict(os.environ, OMP_NUM_THREADS="1")
-    children = [subprocess.Popen([sys.executable, str(script), str(model_file), str(data_file),
-                                  outs[k], outs[1 - k], mode], env=env, stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE, text=True) for k in range(2)]
+    children = [_children.start(CHILD, [model_file, data_file, outs[k], outs[1 - k], mode],
+                                {"OMP_NUM_THREADS": "1"}) for k in range(2)]
     counts = []
     for child in children:
         stdout, stderr = child.communicate(timeout=180)
@@ -402,12 +399,9 @@ def test_a_transform_killed_mid_way_resumes_to_the_clean_result(fitted, videos, 
     model_file, data_file = tmp_path / "featurizer.pkl", tmp_path / "X.npy"
     model_file.write_bytes(pickle.dumps(twin(fitted, cache=str(cache))))
     np.save(data_file, videos)
-    script = tmp_path / "child.py"
-    script.write_text(KILLED_CHILD)
-    child = subprocess.run([sys.executable, str(script), str(model_file), str(data_file)],
-                           env=dict(os.environ, OMP_NUM_THREADS="1"), capture_output=True,
-                           timeout=120)
-    assert child.returncode == -9, child.stderr
+    child = _children.start(KILLED_CHILD, [model_file, data_file], {"OMP_NUM_THREADS": "1"})
+    _, stderr = child.communicate(timeout=120)
+    assert child.returncode == -9, stderr
     saved = len(feature_files(cache))
     assert 0 < saved < 15                               # it died part-way
     resumed = twin(fitted, cache=str(cache))

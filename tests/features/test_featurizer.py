@@ -15,6 +15,7 @@ import torchvision
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
+import _children
 from _videos import write_video
 from skvideo_imb import Clip
 from skvideo_imb.features import InceptionFeaturizer
@@ -400,14 +401,13 @@ print(featurizer.model_digest_)
 @pytest.mark.slow
 def test_fit_does_not_depend_on_the_number_of_threads(tmp_path, precision="auto"):
     """GridSearchCV(n_jobs), Dask workers and laptops fit the same network."""
-    import subprocess
-    import sys
     digests, features = [], []
     for threads in (1, 2):
         out = tmp_path / f"features{threads}.npy"
-        done = subprocess.run([sys.executable, "-c", THREADS_CHILD, str(threads), precision,
-                               str(out)], capture_output=True, text=True, check=True)
-        digests.append(done.stdout.strip())
+        child = _children.start(THREADS_CHILD, [threads, precision, out])
+        stdout, stderr = child.communicate(timeout=300)
+        assert child.returncode == 0, stderr
+        digests.append(stdout.strip())
         features.append(np.load(out))
     assert digests[0] == digests[1]          # the same network, bit for bit
     np.testing.assert_array_equal(features[0], features[1])

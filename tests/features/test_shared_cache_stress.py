@@ -12,10 +12,8 @@ A second run does the same on a filesystem that fills up part-way.
 """
 
 import json
-import os
 import pickle
 import subprocess
-import sys
 import textwrap
 import time
 from collections import Counter
@@ -24,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import _children
 from _videos import write_video
 from skvideo_imb.features import InceptionFeaturizer
 from skvideo_imb.features._cache import FeatureCache
@@ -117,18 +116,13 @@ def _run(root, videos, featurizer, cache, name, kill=False):
     model.write_bytes(pickle.dumps(featurizer.set_params(cache=str(cache))))
     listing = root / f"{name}.json"
     listing.write_text(json.dumps(videos))
-    script = root / "child.py"
-    script.write_text(CHILD)
-    env = dict(os.environ, OMP_NUM_THREADS="1", OMP_WAIT_POLICY="PASSIVE")
     outs = [str(root / f"{name}-p{p}") for p in range(3)]
     gate = root / f"{name}.gate"
     if not kill:
         gate.write_text("")
-    children = [subprocess.Popen(
-        [sys.executable, str(script), str(model), str(listing), outs[p],
-         str(int(kill and p == 0)), str(LEASE_S), str(GRACE_S), str(WAIT_S), str(gate)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        for p in range(3)]
+    children = [_children.start(
+        CHILD, [model, listing, outs[p], int(kill and p == 0), LEASE_S, GRACE_S, WAIT_S, gate],
+        {"OMP_NUM_THREADS": "1", "OMP_WAIT_POLICY": "PASSIVE"}) for p in range(3)]
     codes = []
     for child in children:
         _, stderr = child.communicate(timeout=180)

@@ -6,6 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
+import _children
 from _videos import write_video
 from skvideo_imb.io import count_frames, read_frames, video_name
 from skvideo_imb.io import _disk
@@ -235,12 +236,11 @@ for call in (lambda p: count_frames(p), lambda p: read_frames(p, [0])):
 @pytest.mark.slow
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
 def test_a_fifo_is_refused_without_opening_it(tmp_path):
-    import subprocess
-    import sys
     fifo = tmp_path / "x.mp4"
     os.mkfifo(fifo)
-    out = subprocess.run([sys.executable, "-c", FIFO_SCRIPT, str(fifo)], capture_output=True,
-                         text=True, timeout=60).stdout.splitlines()
+    # in another process, which a test can kill if opening the FIFO blocks it
+    stdout, _ = _children.start(FIFO_SCRIPT, [fifo]).communicate(timeout=60)
+    out = stdout.splitlines()
     assert len(out) == 2
     assert all("x.mp4' is a FIFO, not a regular file or a folder" in line for line in out)
 

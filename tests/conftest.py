@@ -30,6 +30,23 @@ import pytest  # noqa: E402
 from _videos import gradient_video, write_video  # noqa: E402
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _short_engine_measurements():
+    """engine="auto" times its candidates for 0.5 s instead of 3 s in this process.
+
+    The tests measure about seven settings (backbones, sizes, precisions) once per run;
+    the engines' speeds here differ two- to fourfold, which half a second of alternating
+    calls tells apart as well as three.  Processes the tests start read the remembered
+    choice instead of measuring.  The measurement itself is tested in
+    features/test_engine_choice.py.
+    """
+    from skvideo_imb.features import _engine_choice
+    budget = _engine_choice.BUDGET_S
+    _engine_choice.BUDGET_S = 0.5
+    yield
+    _engine_choice.BUDGET_S = budget
+
+
 @pytest.fixture
 def video_frames():
     return gradient_video()

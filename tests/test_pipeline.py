@@ -28,13 +28,20 @@ def data():
     return make_synthetic_videos(SIZES, n_frames=(6, 9), random_state=0)
 
 
+#: The paper's network, on the smallest frames it accepts.
+PAPER_NETWORK = {"backbone": "inception_v3", "image_size": 75}
+
+
 def _featurizer(**kw):
-    # weights=None gives every fit its own network; the torch engine runs it at once,
-    # where OpenVINO would convert each (the default engine is exercised by the full
-    # pipeline test, the cache test and tests/features)
-    kw = {"engine": "torch", **kw}
-    return InceptionFeaturizer(n_frames=N_FRAMES, weights=None, image_size=75,
-                               n_calibration_frames=64, random_state=0, **kw)
+    # Plumbing (search, cross-validation, samplers, caching) does not depend on the
+    # network: the small MobileNet on the videos' own 32 px costs a fraction of
+    # InceptionV3 at 75 px, which the full pipeline test below runs.  weights=None
+    # gives every fit its own network; the torch engine runs it at once, where OpenVINO
+    # would convert each (the default engine is exercised by the full pipeline test,
+    # the cache test and tests/features)
+    kw = {"engine": "torch", "backbone": "mobilenet_v3_small", "image_size": 32, **kw}
+    return InceptionFeaturizer(n_frames=N_FRAMES, weights=None, n_calibration_frames=64,
+                               random_state=0, **kw)
 
 
 def _classifier(**kw):
@@ -125,7 +132,7 @@ def test_n_frames_of_a_frozen_featurizer_is_checked(data):
 @pytest.mark.slow
 def test_full_pipeline_fit_predict_score_clone_pickle(data):
     X, y = data
-    pipe = _paper_pipe(classifier=LEARNS, engine="auto")
+    pipe = _paper_pipe(classifier=LEARNS, engine="auto", **PAPER_NETWORK)
     pipe.fit(X, y)
     assert _trained_on(pipe[-1]) > len(X)               # it trained on oversampled clips
     pred = pipe.predict(X)
@@ -236,7 +243,8 @@ def test_randomized_search_and_cross_validate(data):
 def test_grid_over_n_frames_through_the_helper(data):
     X, y = data
     # (the torch engine: a network per fit, and OpenVINO converts each; not the point here)
-    pipe = make_video_pipeline(n_frames=3, featurizer={"weights": None, "image_size": 75,
+    pipe = make_video_pipeline(n_frames=3, featurizer={"weights": None, "image_size": 32,
+                                                       "backbone": "mobilenet_v3_small",
                                                        "n_calibration_frames": 32,
                                                        "engine": "torch"},
                                classifier={"hidden_size": 4, "fc_size": 4, "max_epochs": 2},
@@ -260,9 +268,8 @@ def test_grid_search_reuses_cached_features(data, tmp_path, monkeypatch):
 
     X, y = data
     torch.manual_seed(0)  # a local weights file: no BatchNorm recalibration per fold
-    weights = tmp_path / "inception.pth"
-    torch.save(torchvision.models.inception_v3(weights=None, aux_logits=True,
-                                               init_weights=False).state_dict(), weights)
+    weights = tmp_path / "mobilenet.pth"
+    torch.save(torchvision.models.mobilenet_v3_small(weights=None).state_dict(), weights)
     computed = []
     real_forward = InceptionFeaturizer._forward
     monkeypatch.setattr(InceptionFeaturizer, "_forward", lambda self, frames:  # not padding
@@ -271,7 +278,8 @@ def test_grid_search_reuses_cached_features(data, tmp_path, monkeypatch):
     cache = tmp_path / "cache"
     pipe = make_pipeline(SpatioTemporalOverSampler(n_frames=N_FRAMES, random_state=0),
                          InceptionFeaturizer(n_frames=N_FRAMES, weights=str(weights),
-                                             image_size=75, cache=str(cache)),
+                                             backbone="mobilenet_v3_small", image_size=32,
+                                             cache=str(cache)),
                          _classifier(max_epochs=1))
     search = GridSearchCV(pipe, {"resbilstmclassifier__hidden_size": [4, 8]},
                           cv=StratifiedKFold(3, shuffle=True, random_state=0),

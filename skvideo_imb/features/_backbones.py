@@ -343,7 +343,7 @@ def state_digest(model):
     for name, tensor in sorted(model.state_dict().items()):
         array = tensor.detach().cpu().contiguous().reshape(-1)
         h.update(f"{name}|{tensor.dtype}|{tuple(tensor.shape)}|".encode())
-        h.update(array.view(torch.uint8).numpy().tobytes())
+        h.update(array.view(torch.uint8).numpy())  # the buffer itself, not a copy
     return h.hexdigest()
 
 

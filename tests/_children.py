@@ -41,7 +41,7 @@ def _main(source, argv, environ, stdout, stderr):
     if "OMP_NUM_THREADS" in environ:     # torch is already imported: set it directly
         import torch
         torch.set_num_threads(int(environ["OMP_NUM_THREADS"]))
-    sys.argv = [argv[0], *argv[1:]]
+    sys.argv = list(argv)
     code = compile(source, argv[0], "exec")
     try:
         exec(code, {"__name__": "__main__", "__file__": argv[0]})
@@ -66,23 +66,27 @@ class Child:
 
     def communicate(self, timeout):
         """Wait at most ``timeout`` seconds; ``(stdout, stderr)`` as text.  A child still
-        running then is killed and :class:`subprocess.TimeoutExpired` raised."""
+        running then is killed and :class:`subprocess.TimeoutExpired` raised, with what
+        it had written."""
         self.process.join(timeout)
         if self.process.exitcode is None:
             self.process.kill()
             self.process.join(10)
-            raise subprocess.TimeoutExpired("child.py", timeout)
+            stdout, stderr = self._output()
+            raise subprocess.TimeoutExpired("child.py", timeout, stdout, stderr)
         self.returncode = self.process.exitcode  # -9 after SIGKILL, as for Popen
+        return self._output()
+
+    def _output(self):
+        """What the child wrote, read once; its files are removed."""
         texts = []
         for path in (self._out, self._err):
             try:
                 with open(path, encoding="utf-8", errors="replace") as f:
                     texts.append(f.read())
+                os.remove(path)
             except FileNotFoundError:   # killed before it redirected its output
                 texts.append("")
-        for path in (self._out, self._err):
-            if os.path.exists(path):
-                os.remove(path)
         os.rmdir(self._folder)
         return tuple(texts)
 

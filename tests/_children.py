@@ -37,6 +37,7 @@ def _main(source, argv, environ, stdout, stderr):
         target = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         os.dup2(target, fd)
         os.close(target)
+    os.environ.clear()                  # the test process's environment, as Popen gives
     os.environ.update(environ)
     if "OMP_NUM_THREADS" in environ:     # torch is already imported: set it directly
         import torch
@@ -58,8 +59,9 @@ class Child:
         self._out, self._err = os.path.join(folder, "out"), os.path.join(folder, "err")
         self._folder = folder
         argv = ["child.py", *map(str, args)]
+        environ = {**os.environ, **(environ or {})}
         self.process = _context().Process(
-            target=_main, args=(source, argv, dict(environ or {}), self._out, self._err))
+            target=_main, args=(source, argv, environ, self._out, self._err))
         self.process.start()
         self.pid = self.process.pid
         self.returncode = None
@@ -94,7 +96,7 @@ class Child:
 def start(source, args, environ=None):
     """Run the script ``source`` with ``sys.argv[1:] == args`` in another process.
 
-    ``environ`` is added to the child's environment (``OMP_NUM_THREADS`` also sets
-    torch's thread count, torch being imported already).
+    The child's environment is this process's, updated with ``environ``
+    (``OMP_NUM_THREADS`` also sets torch's thread count, torch being imported already).
     """
     return Child(source, args, environ)

@@ -1,10 +1,11 @@
 """skorch callbacks of the toolkit."""
 
-from skorch.callbacks import Callback
+import numpy as np
+from skorch.callbacks import Callback, EarlyStopping, EpochScoring
 
 from .._progress import write_line
 
-__all__ = ["EpochProgress"]
+__all__ = ["EpochProgress", "default_callbacks"]
 
 
 class EpochProgress(Callback):
@@ -45,3 +46,20 @@ class EpochProgress(Callback):
             line = (f"    epoch {epoch['epoch']}/{net.max_epochs} "
                     f"train_loss={epoch['train_loss']:.3f}{extra} ({epoch['dur']:.2f}s)")
             (self.log or write_line)(line)
+
+
+def default_callbacks(callbacks, valid_accuracy, early_stopping, patience):
+    """The classifier's default callbacks: skorch's ``callbacks`` with its validation
+    accuracy computed by ``valid_accuracy`` (skorch's own would compare encoded targets
+    with labels), plus, when ``early_stopping`` is a real True (``set_params`` may set
+    anything before it is validated), early stopping on the validation loss that keeps
+    the best epoch's weights."""
+    callbacks = [
+        (name, EpochScoring(valid_accuracy, name="valid_acc", lower_is_better=False)
+         if name == "valid_acc" else callback)
+        for name, callback in callbacks
+    ]
+    if isinstance(early_stopping, (bool, np.bool_)) and early_stopping:
+        callbacks.append(("early_stopping", EarlyStopping(
+            monitor="valid_loss", patience=patience, load_best=True)))
+    return callbacks

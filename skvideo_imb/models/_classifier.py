@@ -1,49 +1,24 @@
 """ResBiLSTMClassifier: the paper's temporal model as a skorch / scikit-learn classifier."""
 
-from numbers import Integral, Real
-
 import numpy as np
 import torch
 from skorch import NeuralNetClassifier
-from skorch.callbacks import EarlyStopping, EpochScoring
 from skorch.utils import to_numpy
 from sklearn.metrics import accuracy_score
-from sklearn.utils._param_validation import (
-    Interval,
-    Options,
-    StrOptions,
-    validate_parameter_constraints,
-)
 from sklearn.utils.validation import _check_sample_weight
 
 from .. import _runtime
 from .._seeds import draw_seed
+from ._callbacks import default_callbacks
 from ._inputs import encode_labels, validate_sequences
-from ._losses import LOSSES, check_loss_params, fit_class_counts, posthoc_shift
+from ._losses import fit_class_counts, posthoc_shift
 from ._module import ResBiLSTM
 from ._net_state import NetState
+from ._params import PARAMETER_CONSTRAINTS, validate_params
 from ._precision import MixedPrecision
 from ._skorch_hooks import SkorchHooks
 
-__all__ = ["PAPER_PARAMS", "ResBiLSTMClassifier"]
-
-#: The settings stated in Pouyanfar et al. (2018): two residual bidirectional LSTM
-#: layers of 1024 units, a dense layer of 1024, 50% dropout, Adam with learning rate
-#: 1e-6 and L2 3e-4, on 40-frame sequences.  Use as
-#: ``ResBiLSTMClassifier(**PAPER_PARAMS)``; with a learning rate this small the model
-#: needs hundreds of epochs on a large data set, so also raise ``max_epochs``.
-PAPER_PARAMS = {
-    "n_frames": 40,
-    "hidden_size": 1024,
-    "num_layers": 2,
-    "bidirectional": True,
-    "residual": True,
-    "fc_size": 1024,
-    "dropout": 0.5,
-    "optimizer": torch.optim.Adam,
-    "lr": 1e-6,
-    "weight_decay": 3e-4,
-}
+__all__ = ["ResBiLSTMClassifier"]
 
 
 def _valid_accuracy(net, X, y):
@@ -296,35 +271,7 @@ class ResBiLSTMClassifier(NetState, MixedPrecision, SkorchHooks, NeuralNetClassi
     (2,)
     """
 
-    _parameter_constraints = {
-        "n_frames": [Interval(Integral, 1, None, closed="left"), None],
-        "hidden_size": [Interval(Integral, 1, None, closed="left")],
-        "num_layers": [Interval(Integral, 1, None, closed="left")],
-        "bidirectional": ["boolean"],
-        "residual": ["boolean"],
-        "fc_size": [Interval(Integral, 1, None, closed="left")],
-        "dropout": [Interval(Real, 0, 1, closed="both")],
-        "lstm_dropout": [Interval(Real, 0, 1, closed="both")],
-        "readout": [StrOptions(set(ResBiLSTM.READOUTS))],
-        "class_weight": [StrOptions({"balanced"}), dict, None],
-        "loss": [StrOptions(set(LOSSES))],
-        "focal_gamma": [Interval(Real, 0, None, closed="left")],
-        "cb_beta": [Interval(Real, 0, 1, closed="left")],
-        "ldam_max_margin": [Interval(Real, 0, None, closed="neither")],
-        "drw_epoch": [Interval(Integral, 0, None, closed="left"), None],
-        "logit_tau": [Interval(Real, None, None, closed="neither")],
-        "posthoc_tau": [Interval(Real, 0, None, closed="left"), None],
-        "sampler": [StrOptions({"class_balanced"}), None],
-        "weight_decay": [Interval(Real, 0, None, closed="left"), None],
-        "precision": [StrOptions(set(_runtime.PRECISIONS))],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "patience": [Interval(Integral, 1, None, closed="left")],
-        "random_state": ["random_state"],
-        "lr": [Interval(Real, 0, None, closed="left")],  # (0: a frozen network, on purpose)
-        "max_epochs": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left"), Options(Integral, {-1})],
-    }
+    _parameter_constraints = PARAMETER_CONSTRAINTS
 
     def __init__(
         self,
@@ -505,7 +452,7 @@ class ResBiLSTMClassifier(NetState, MixedPrecision, SkorchHooks, NeuralNetClassi
     # ------------------------------------------------------------------ fitting
     def _fit(self, X, y, sample_weight, reset, method, fit_params, classes=None):
         if reset:
-            self._validate_own_params()
+            validate_params(self)
         X = validate_sequences(self, X, reset=reset)
         y = encode_labels(self, X, y, reset=reset, classes=classes)
         if reset:
@@ -526,12 +473,6 @@ class ResBiLSTMClassifier(NetState, MixedPrecision, SkorchHooks, NeuralNetClassi
         self._set_training(False)
         return self
 
-    def _validate_own_params(self):
-        params = {name: getattr(self, name) for name in self._parameter_constraints}
-        validate_parameter_constraints(
-            self._parameter_constraints, params, caller_name=type(self).__name__)
-        check_loss_params(self)
-
     # ------------------------------------------------------------------ skorch hooks
     def initialize(self):
         """Initialise callbacks, module, criterion and optimiser; returns self.
@@ -543,7 +484,7 @@ class ResBiLSTMClassifier(NetState, MixedPrecision, SkorchHooks, NeuralNetClassi
         -------
         self : ResBiLSTMClassifier
         """
-        self._validate_own_params()
+        validate_params(self)
         self.device_ = _runtime.resolve_device(self.device)
         self.loss_ = self.loss  # what the components are built for, whatever is set later
         self._initialize_precision()
@@ -552,13 +493,5 @@ class ResBiLSTMClassifier(NetState, MixedPrecision, SkorchHooks, NeuralNetClassi
 
     @property
     def _default_callbacks(self):
-        callbacks = [
-            (name, EpochScoring(_valid_accuracy, name="valid_acc", lower_is_better=False)
-             if name == "valid_acc" else callback)
-            for name, callback in super()._default_callbacks
-        ]
-        # set_params may reach here before validation: only a real True adds the callback
-        if isinstance(self.early_stopping, (bool, np.bool_)) and self.early_stopping:
-            callbacks.append(("early_stopping", EarlyStopping(
-                monitor="valid_loss", patience=self.patience, load_best=True)))
-        return callbacks
+        return default_callbacks(super()._default_callbacks, _valid_accuracy,
+                                 self.early_stopping, self.patience)

@@ -25,8 +25,11 @@ def _n_frames_holder(est):
 
 
 def _steps_with_n_frames(steps):
-    return [(name, holder) for name, holder in
-            ((name, _n_frames_holder(est)) for name, est in steps) if holder is not None]
+    """(name, step, holder) of each step whose estimator, or the one it wraps, has an
+    ``n_frames`` parameter (the holder)."""
+    return [(name, step, holder) for name, step, holder in
+            ((name, step, _n_frames_holder(step)) for name, step in steps)
+            if holder is not None]
 
 
 class VideoPipeline(Pipeline):
@@ -112,16 +115,13 @@ class VideoPipeline(Pipeline):
     def _broadcast_n_frames(self):
         if self.n_frames is None:
             return
-        for _, est in _steps_with_n_frames(self.steps):
-            if est in (step for _, step in self.steps):  # never reach into a wrapper
-                est.set_params(n_frames=self.n_frames)
+        for _, step, holder in _steps_with_n_frames(self.steps):
+            if holder is step:  # never reach into a wrapper
+                step.set_params(n_frames=self.n_frames)
 
     def _check_n_frames(self):
         values = {}
-        for name, step in self.steps:
-            holder = _n_frames_holder(step)
-            if holder is None:
-                continue
+        for name, step, holder in _steps_with_n_frames(self.steps):
             # a wrapped estimator (FrozenEstimator) is not fitted again: the frame count
             # it works with is the fitted one, whatever its parameter says since
             fitted = holder is not step and hasattr(holder, "n_frames_")

@@ -30,6 +30,8 @@ def data():
 
 #: The paper's network, on the smallest frames it accepts.
 PAPER_NETWORK = {"backbone": "inception_v3", "image_size": 75}
+#: The network of the plumbing tests: the small MobileNet on the videos' own 32 px.
+SMALL_NETWORK = {"backbone": "mobilenet_v3_small", "image_size": 32}
 
 
 def _featurizer(**kw):
@@ -39,7 +41,7 @@ def _featurizer(**kw):
     # gives every fit its own network; the torch engine runs it at once, where OpenVINO
     # would convert each (the default engine is exercised by the full pipeline test,
     # the cache test and tests/features)
-    kw = {"engine": "torch", "backbone": "mobilenet_v3_small", "image_size": 32, **kw}
+    kw = {"engine": "torch", **SMALL_NETWORK, **kw}
     return InceptionFeaturizer(n_frames=N_FRAMES, weights=None, n_calibration_frames=64,
                                random_state=0, **kw)
 
@@ -243,8 +245,7 @@ def test_randomized_search_and_cross_validate(data):
 def test_grid_over_n_frames_through_the_helper(data):
     X, y = data
     # (the torch engine: a network per fit, and OpenVINO converts each; not the point here)
-    pipe = make_video_pipeline(n_frames=3, featurizer={"weights": None, "image_size": 32,
-                                                       "backbone": "mobilenet_v3_small",
+    pipe = make_video_pipeline(n_frames=3, featurizer={"weights": None, **SMALL_NETWORK,
                                                        "n_calibration_frames": 32,
                                                        "engine": "torch"},
                                classifier={"hidden_size": 4, "fc_size": 4, "max_epochs": 2},
@@ -278,8 +279,7 @@ def test_grid_search_reuses_cached_features(data, tmp_path, monkeypatch):
     cache = tmp_path / "cache"
     pipe = make_pipeline(SpatioTemporalOverSampler(n_frames=N_FRAMES, random_state=0),
                          InceptionFeaturizer(n_frames=N_FRAMES, weights=str(weights),
-                                             backbone="mobilenet_v3_small", image_size=32,
-                                             cache=str(cache)),
+                                             cache=str(cache), **SMALL_NETWORK),
                          _classifier(max_epochs=1))
     search = GridSearchCV(pipe, {"resbilstmclassifier__hidden_size": [4, 8]},
                           cv=StratifiedKFold(3, shuffle=True, random_state=0),

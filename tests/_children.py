@@ -4,31 +4,22 @@ Tests of processes sharing one feature cache (claims, atomic writes, a SIGKILL m
 need *another process*: its own pid, memory, file descriptors and death.  They do not
 need a freshly started interpreter, and starting one costs 5-7 s of CPU in imports
 (torch, torchvision, scikit-learn) for a few seconds of work.  :func:`start` runs a
-child script's source in a process forked from a multiprocessing forkserver that has
-imported ``skvideo_imb`` (the one the featurizer's decode workers use), so the import is
-paid once per test worker.  The forkserver is single-threaded and has run no torch
-operation, so its children start clean.
+child script's source in a process forked from the featurizer's own fork server (its
+decode workers' context, which imports the package once), so the import is paid once
+per test worker.  The server is single-threaded and has run no torch operation, so its
+children start clean.
 
 Tests whose point is a fresh interpreter (a saved model loaded by another Python, hash
 randomisation, the main-module guard, what an import changes, a crash in a decoder) keep
 starting ``sys.executable``.
 """
 
-import multiprocessing
 import os
 import subprocess
 import sys
 import tempfile
 
-_PRELOAD = ["skvideo_imb"]
-
-
-def _context():
-    if "forkserver" not in multiprocessing.get_all_start_methods():  # not POSIX
-        return multiprocessing.get_context("spawn")
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(_PRELOAD)   # no effect once the server runs
-    return context
+from skvideo_imb.features._loading import _context  # forkserver (spawn without one)
 
 
 def _main(source, argv, environ, stdout, stderr):

@@ -52,6 +52,7 @@ from .. import _runtime
 from ._backbones import IMAGENET_MEAN, IMAGENET_STD
 from ._claims import temporary_name
 from ._engine_choice import AUTO_CANDIDATES
+from ._telemetry import no_converter_telemetry
 
 __all__ = ["ENGINES", "auto_candidates", "build_engine", "engine_available", "quantized_int8",
            "resolve_engine"]
@@ -236,8 +237,9 @@ def _convert(ov, model, image_size):
         warnings.simplefilter("ignore")  # torch.jit's deprecation notices
         traced = torch.jit.freeze(torch.jit.trace(model.float().eval(), example,
                                                   check_trace=False))
-        return ov.convert_model(traced,
-                                input=[([-1, 3, image_size, image_size], ov.Type.f32)])
+        with no_converter_telemetry():
+            return ov.convert_model(
+                traced, input=[([-1, 3, image_size, image_size], ov.Type.f32)])
 
 
 _CORE = {}  # process id -> the one OpenVINO Core of that process
@@ -397,7 +399,7 @@ def quantized_int8(model, image_size, frames, digest, store=None):
         # and its progress bars (rich, written to sys.stdout): a few seconds, once per
         # network and process, under the featurizer's build lock
         try:
-            with contextlib.redirect_stdout(io.StringIO()):
+            with contextlib.redirect_stdout(io.StringIO()), no_converter_telemetry():
                 quantized = nncf.quantize(
                     _converted(ov, model, image_size, None), nncf.Dataset(batches),
                     preset=nncf.QuantizationPreset.PERFORMANCE, subset_size=len(batches))

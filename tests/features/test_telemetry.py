@@ -1,0 +1,77 @@
+"""The featurizer's OpenVINO conversions send none of OpenVINO's usage telemetry."""
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import torch
+
+ov = pytest.importorskip("openvino")
+pytest.importorskip("openvino_telemetry")
+
+from openvino.tools.ovc.telemetry_utils import init_ovc_telemetry  # noqa: E402
+
+from skvideo_imb.features import _engines  # noqa: E402
+from skvideo_imb.features._telemetry import no_converter_telemetry  # noqa: E402
+
+
+@pytest.fixture
+def consenting_user(monkeypatch):
+    """OpenVINO's telemetry as for a user who accepted it, its reports recorded, not sent."""
+    telemetry = init_ovc_telemetry()
+    monkeypatch.setattr(telemetry, "consent", True)
+    sent = []
+    monkeypatch.setattr(telemetry.sender, "send",
+                        lambda backend, message: sent.append(message))
+    return telemetry, sent
+
+
+def _network():
+    torch.manual_seed(0)
+    return torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.AdaptiveAvgPool2d(1),
+                               torch.nn.Flatten())
+
+
+def test_openvino_reports_a_conversion_to_a_consenting_user(consenting_user):
+    """What the next test relies on: without the guard, converting reports."""
+    _, sent = consenting_user
+    ov.convert_model(torch.jit.trace(_network().eval(), torch.zeros(1, 3, 8, 8)))
+    assert sent
+
+
+def test_the_featurizer_converts_without_reporting_and_restores_the_setting(
+        consenting_user):
+    telemetry, sent = consenting_user
+    converted = _engines._convert(ov, _network(), 8)
+    assert converted.outputs[0].get_partial_shape()[1] == 4
+    assert sent == []
+    assert telemetry.consent is True          # the user's own calls report as before
+    ov.convert_model(torch.jit.trace(_network().eval(), torch.zeros(1, 3, 8, 8)))
+    assert sent
+
+
+def test_threads_converting_at_once_report_nothing_and_restore_the_setting(
+        consenting_user):
+    telemetry, sent = consenting_user
+    with ThreadPoolExecutor(3) as pool:
+        list(pool.map(lambda _: _engines._convert(ov, _network(), 8), range(3)))
+    assert sent == [] and telemetry.consent is True
+
+
+def test_nested_guards_restore_the_setting_once(consenting_user):
+    telemetry, _ = consenting_user
+    with no_converter_telemetry():
+        with no_converter_telemetry():
+            assert telemetry.consent is False
+        assert telemetry.consent is False
+    assert telemetry.consent is True
+
+
+def test_telemetry_that_cannot_be_set_up_never_stops_a_conversion(monkeypatch):
+    import openvino.tools.ovc.telemetry_utils as telemetry_utils
+
+    def broken():
+        raise RuntimeError("no telemetry here")
+
+    monkeypatch.setattr(telemetry_utils, "init_ovc_telemetry", broken)
+    with no_converter_telemetry():
+        assert _engines._convert(ov, _network(), 8) is not None

@@ -37,14 +37,15 @@ $(STAMP): pyproject.toml setup.cfg Makefile
 demo: $(STAMP)
 	$(VENV)/bin/skvideo-imb reproduce --out demo_output --scheduler local:2
 
-# The suite runs in one worker process per usable core plus one, at most 5 (pytest-xdist):
-# its tests start processes, take locks and write files, so a worker per core leaves the
-# cores idle part of the time (2-core machine, same session: 2 workers 553 s and 554 s,
-# 3 workers 491 s with the cores 96% busy).  Each worker's torch gets its share of the
-# cores, at least one thread (tests/conftest.py).  Counted from this process's CPU
-# affinity, not xdist's "auto" (physical cores by psutil: 1 on a 2-vCPU machine, the
-# whole host's in a container).  PYTEST_WORKERS=0: one process.
-PYTEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print(min(5, len(os.sched_getaffinity(0)) + 1))")
+# The suite runs in one worker process per usable core, at most 5 (pytest-xdist); each
+# worker's torch gets its share of the cores, at least one thread (tests/conftest.py).
+# A worker per core *plus one* paid while the tests spent their time starting Python
+# processes; with those mostly gone it costs more than it gains (2-core machine, same
+# session, alternating: 2 workers 206 s and 193 s, 3 workers 224 s and 236 s, 20% more
+# CPU).  Counted from this process's CPU affinity, not xdist's "auto" (physical cores by
+# psutil: 1 on a 2-vCPU machine, the whole host's in a container).  PYTEST_WORKERS=0:
+# one process.
+PYTEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print(min(5, len(os.sched_getaffinity(0))))")
 
 test: $(STAMP)
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile

@@ -3,7 +3,7 @@
 import os
 
 if os.environ.get("PYTEST_XDIST_WORKER"):
-    # `make test` runs a worker per core plus one: each worker's torch (and every process
+    # `make test` runs a worker per core: each worker's torch (and every process
     # it starts, which inherits this) takes its share of the cores (at least one thread)
     # instead of all of them.
     # Set before torch is imported, so that a child process computes with the same

@@ -16,14 +16,24 @@ consent off, and the user's setting is restored afterwards: the user's own OpenV
 calls report (or not) as OpenVINO decides.  Where ``openvino_telemetry`` is missing or
 its layout changed (no ``consent`` attribute), nothing is touched.  Safe to enter from
 several threads at once: the first thread in turns consent off, the last one out
-restores it.
+restores it.  A process forked while another thread held the guard's lock gets a new
+lock (the thread that held it does not exist there).
 """
 
 import contextlib
+import os
 import threading
 
 _LOCK = threading.Lock()
 _STATE = {"depth": 0, "telemetry": None, "consent": None}
+
+
+def _new_lock_in_child():
+    global _LOCK
+    _LOCK = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_new_lock_in_child)
 
 
 def _converter_telemetry():

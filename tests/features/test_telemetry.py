@@ -75,3 +75,28 @@ def test_telemetry_that_cannot_be_set_up_never_stops_a_conversion(monkeypatch):
     monkeypatch.setattr(telemetry_utils, "init_ovc_telemetry", broken)
     with no_converter_telemetry():
         assert _engines._convert(ov, _network(), 8) is not None
+
+
+def test_a_process_forked_while_the_guard_is_busy_still_converts():
+    """The lock held by another thread at fork time does not exist in the child."""
+    import os
+    import time
+
+    from skvideo_imb.features import _telemetry
+
+    with _telemetry._LOCK:  # as if another thread were inside the guard's bookkeeping
+        pid = os.fork()
+        if pid == 0:  # the child: no thread will ever release the parent's lock here
+            try:
+                with no_converter_telemetry():
+                    pass
+            finally:
+                os._exit(0)
+    deadline = time.monotonic() + 30
+    while (done := os.waitpid(pid, os.WNOHANG))[0] == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if done[0] == 0:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        pytest.fail("the forked child hung on the guard's lock")
+    assert os.waitstatus_to_exitcode(done[1]) == 0

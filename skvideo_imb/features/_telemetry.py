@@ -12,12 +12,18 @@ the caller's CPU and +0.7-1.2 s in the forked children per conversion of
 MobileNet-v3-small, against 0.73 s for the conversion itself.
 
 So the featurizer's conversions and quantizations run with OpenVINO's telemetry
-consent off, and the user's setting is restored afterwards: the user's own OpenVINO
-calls report (or not) as OpenVINO decides.  Where ``openvino_telemetry`` is missing or
-its layout changed (no ``consent`` attribute), nothing is touched.  Safe to enter from
-several threads at once: the first thread in turns consent off, the last one out
-restores it.  A process forked while another thread held the guard's lock gets a new
-lock (the thread that held it does not exist there).
+consent off, and the user's setting is restored afterwards.  The setting is one switch
+for the whole process: while a conversion runs, other threads' OpenVINO calls report
+nothing either; before and after, they report (or not) as OpenVINO decides.  OpenVINO
+also reports its own import, once per process, before any guard can run; that one is
+left as OpenVINO decides.  Where ``openvino_telemetry`` is missing, cannot be set up or
+its layout changed (no ``consent`` attribute), nothing is touched.
+
+Safe to enter from several threads at once, and nested: each thread's depth is
+counted, the first thread in turns consent off, the last one out restores it.  A
+process forked while other threads were inside gets a new lock and forgets them (they
+do not exist there): when the forking thread was not inside, the setting is restored
+in the child at once.
 """
 
 import contextlib
@@ -25,15 +31,8 @@ import os
 import threading
 
 _LOCK = threading.Lock()
-_STATE = {"depth": 0, "telemetry": None, "consent": None}
-
-
-def _new_lock_in_child():
-    global _LOCK
-    _LOCK = threading.Lock()
-
-
-os.register_at_fork(after_in_child=_new_lock_in_child)
+_INSIDE = {}  # thread id -> how many guards that thread is in
+_SAVED = {"telemetry": None, "consent": None}
 
 
 def _converter_telemetry():
@@ -44,9 +43,28 @@ def _converter_telemetry():
         return None
     try:
         telemetry = init_ovc_telemetry()  # what convert_model itself calls first
-    except Exception:  # noqa: BLE001 - telemetry must never break a conversion
+    except Exception:  # noqa: BLE001 - telemetry must never stop a conversion
         return None
     return telemetry if hasattr(telemetry, "consent") else None
+
+
+def _restore():
+    if _SAVED["telemetry"] is not None:
+        _SAVED["telemetry"].consent = _SAVED["consent"]
+    _SAVED.update(telemetry=None, consent=None)
+
+
+def _after_fork_in_child():
+    global _LOCK
+    _LOCK = threading.Lock()
+    me = threading.get_ident()
+    for thread in [t for t in _INSIDE if t != me]:
+        del _INSIDE[thread]
+    if not _INSIDE:
+        _restore()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 @contextlib.contextmanager
@@ -59,19 +77,20 @@ def no_converter_telemetry():
     >>> with no_converter_telemetry():
     ...     pass  # openvino.convert_model(...) here sends no usage event
     """
+    me = threading.get_ident()
     with _LOCK:
-        if _STATE["depth"] == 0:
+        if not _INSIDE:
             telemetry = _converter_telemetry()
-            _STATE["telemetry"] = telemetry
             if telemetry is not None:
-                _STATE["consent"] = telemetry.consent
+                _SAVED.update(telemetry=telemetry, consent=telemetry.consent)
                 telemetry.consent = False
-        _STATE["depth"] += 1
+        _INSIDE[me] = _INSIDE.get(me, 0) + 1
     try:
         yield
     finally:
         with _LOCK:
-            _STATE["depth"] -= 1
-            if _STATE["depth"] == 0 and _STATE["telemetry"] is not None:
-                _STATE["telemetry"].consent = _STATE["consent"]
-                _STATE["telemetry"] = None
+            _INSIDE[me] -= 1
+            if not _INSIDE[me]:
+                del _INSIDE[me]
+            if not _INSIDE:
+                _restore()
